@@ -1,0 +1,93 @@
+"""Seeding and a short report of where the course is running (introduced in notebook 01).
+
+Nothing happens at import: call :func:`setup` once at the top of a notebook.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import random
+import sys
+from typing import Any
+
+import numpy as np
+
+
+def detect_platform() -> str:
+    """Return ``"colab"``, ``"kaggle"`` or ``"local"``."""
+    if "COLAB_RELEASE_TAG" in os.environ or "google.colab" in sys.modules:
+        return "colab"
+    if "KAGGLE_KERNEL_RUN_TYPE" in os.environ or os.path.isdir("/kaggle/input"):
+        return "kaggle"
+    return "local"
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python's ``random``, NumPy's global generator and Keras (which seeds TensorFlow)."""
+    random.seed(seed)
+    np.random.seed(seed)
+    import keras  # Imported here so that importing helpers.env stays cheap.
+
+    keras.utils.set_random_seed(seed)
+
+
+def accelerators() -> dict[str, list[str]]:
+    """List the GPUs and TPUs TensorFlow can see, by device name."""
+    import tensorflow as tf
+
+    found: dict[str, list[str]] = {"GPU": [], "TPU": []}
+    for kind in found:
+        try:
+            devices = tf.config.list_physical_devices(kind)
+        except Exception:  # pragma: no cover - a broken driver must not stop the course
+            devices = []
+        for dev in devices:
+            name = dev.name
+            if kind == "GPU":
+                try:
+                    name = tf.config.experimental.get_device_details(dev).get("device_name", name)
+                except Exception:  # pragma: no cover
+                    pass
+            found[kind].append(name)
+    return found
+
+
+def report() -> dict[str, Any]:
+    """Describe the platform, versions and accelerators, as a dict that displays as a table.
+
+    The keys are ``platform``, ``python``, ``tensorflow``, ``keras``, ``numpy``, ``cpu_cores``,
+    ``accelerator`` and ``profile``.
+    """
+    import keras
+    import tensorflow as tf
+
+    from helpers import profiles
+
+    devices = accelerators()
+    if devices["TPU"]:
+        accel = f"TPU x{len(devices['TPU'])}"
+    elif devices["GPU"]:
+        accel = ", ".join(devices["GPU"])
+    else:
+        accel = "none (CPU only)"
+    return {
+        "platform": detect_platform(),
+        "python": platform.python_version(),
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "numpy": np.__version__,
+        "cpu": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
+        "accelerator": accel,
+        "profile": profiles.current().name,
+    }
+
+
+def setup(seed: int = 42) -> dict[str, Any]:
+    """Seed every generator and return :func:`report`.
+
+    Args:
+        seed: The seed for Python, NumPy, Keras and TensorFlow.
+    """
+    seed_everything(seed)
+    return report()

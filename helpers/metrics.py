@@ -1,0 +1,42 @@
+"""Bits per character and the baselines a language model must beat (introduced in notebook 01).
+
+Cross-entropy in Keras is measured in nats (natural log); dividing by ``ln 2`` gives bits. A
+model that has learned nothing costs ``log2(V)`` bits per character (uniform guessing over a
+vocabulary of ``V``); one that knows only how often each character occurs costs the unigram
+entropy. Anything useful must go below both.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+LN2 = math.log(2.0)
+
+
+def bits_per_char(loss_nats: float) -> float:
+    """Convert a cross-entropy in nats per character to bits per character."""
+    return float(loss_nats) / LN2
+
+
+def uniform_bits(vocab_size: int) -> float:
+    """Bits per character of uniform guessing over ``vocab_size`` characters."""
+    if vocab_size < 1:
+        raise ValueError("vocab_size must be at least 1.")
+    return math.log2(vocab_size)
+
+
+def unigram_entropy_bits(ids: np.ndarray, vocab_size: int | None = None) -> float:
+    """Entropy in bits of the character frequencies of an encoded text.
+
+    Args:
+        ids: Integer ids of the text.
+        vocab_size: Length of the count vector (defaults to ``max(ids) + 1``).
+    """
+    ids = np.asarray(ids)
+    if ids.size == 0:
+        raise ValueError("Cannot compute the entropy of an empty text.")
+    counts = np.bincount(ids.ravel(), minlength=vocab_size or 0).astype(np.float64)
+    p = counts[counts > 0] / counts.sum()
+    return float(-(p * np.log2(p)).sum())

@@ -1,0 +1,111 @@
+"""Every figure the notebooks show, so that notebook cells stay short.
+
+Each function draws one figure and returns it *closed*: the figure is displayed once, as the
+cell's last expression, and never twice by the inline backend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
+
+
+def _done(fig: Figure) -> Figure:
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def _label(char: str) -> str:
+    return {"\n": "\\n", " ": "space", "\t": "\\t", "\r": "\\r"}.get(char, char)
+
+
+def char_frequencies(freqs: Mapping[str, float], title: str = "", top: int | None = None) -> Figure:
+    """Bar chart of character frequencies, most frequent first.
+
+    Args:
+        freqs: Character -> share (or count).
+        title: Figure title.
+        top: Show only this many characters.
+    """
+    items = sorted(freqs.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+    fig, ax = plt.subplots(figsize=(12, 3.5))
+    ax.bar(range(len(items)), [v for _, v in items], color="tab:blue")
+    ax.set_xticks(range(len(items)), [_label(c) for c, _ in items], fontsize=8, rotation=90)
+    ax.set_ylabel("share of characters")
+    ax.set_title(title)
+    return _done(fig)
+
+
+def compare_frequencies(freqs: Mapping[str, Mapping[str, float]], top: int = 30) -> Figure:
+    """Grouped bars comparing the character frequencies of several corpora.
+
+    Args:
+        freqs: Corpus name -> (character -> share).
+        top: Characters shown, chosen by their mean share across corpora.
+    """
+    names = list(freqs)
+    chars = sorted({c for f in freqs.values() for c in f})
+    mean = {c: np.mean([freqs[n].get(c, 0.0) for n in names]) for c in chars}
+    chosen = sorted(chars, key=lambda c: (-mean[c], c))[:top]
+    width = 0.8 / len(names)
+    fig, ax = plt.subplots(figsize=(12, 3.5))
+    for k, name in enumerate(names):
+        xs = np.arange(len(chosen)) + k * width
+        ax.bar(xs, [freqs[name].get(c, 0.0) for c in chosen], width, label=name)
+    ax.set_xticks(np.arange(len(chosen)) + 0.4 - width / 2, [_label(c) for c in chosen], rotation=90)
+    ax.set_ylabel("share of characters")
+    ax.set_title(f"The {top} most common characters, side by side")
+    ax.legend()
+    return _done(fig)
+
+
+def histograms(values: Mapping[str, Sequence[float]], xlabel: str, bins: int = 40,
+               upper: float | None = None) -> Figure:
+    """Overlaid density histograms, one per corpus.
+
+    Args:
+        values: Corpus name -> values (e.g. line lengths).
+        xlabel: What the values are.
+        bins: Number of bins.
+        upper: Values above this are left out (long tails hide the shape).
+    """
+    fig, ax = plt.subplots(figsize=(8, 3.5))
+    for name, vals in values.items():
+        arr = np.asarray(vals, dtype=float)
+        if upper is not None:
+            arr = arr[arr <= upper]
+        ax.hist(arr, bins=bins, density=True, histtype="step", linewidth=2, label=name)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("density")
+    ax.legend()
+    return _done(fig)
+
+
+def top_users(counts: Mapping[str, int], title: str = "The ten most active users") -> Figure:
+    """Horizontal bar chart of messages per user, largest on top."""
+    items = sorted(counts.items(), key=lambda kv: kv[1])
+    fig, ax = plt.subplots(figsize=(8, 3.5))
+    ax.barh([k for k, _ in items], [v for _, v in items], color="tab:orange")
+    ax.set_xlabel("messages")
+    ax.set_title(title)
+    return _done(fig)
+
+
+def memory_comparison(labels: Sequence[str], materialized: Sequence[float],
+                      streamed: Sequence[float]) -> Figure:
+    """Bars (log scale) of the memory of materialized versus streamed windows, in bytes."""
+    xs = np.arange(len(labels))
+    fig, ax = plt.subplots(figsize=(10, 4))
+    ax.bar(xs - 0.2, materialized, 0.4, label="materialized (all windows)")
+    ax.bar(xs + 0.2, streamed, 0.4, label="streamed (text + one batch)")
+    ax.set_yscale("log")
+    ax.set_xticks(xs, labels, rotation=20, ha="right")
+    ax.set_ylabel("bytes (log scale)")
+    ax.axhline(1e9, color="grey", linestyle=":", linewidth=1)
+    ax.text(len(labels) - 0.5, 1.1e9, "1 GB", color="grey", ha="right")
+    ax.legend()
+    return _done(fig)

@@ -1,0 +1,228 @@
+"""Sliding windows over encoded text, in the two classic encodings (introduced in notebook 02).
+
+Every window of ``window`` characters is an input and the character right after it is the target:
+``"CHAPT" -> "E"``. Windows start every ``step`` characters, exactly as the classic loop
+``for i in range(0, len(text) - window, step)`` does, but built with NumPy in one go.
+
+Encodings (the input ``X``; targets ``y`` are always integer ids):
+
+* ``"normalized_integer"``: ``(n, window, 1)`` float32, each id divided by the vocabulary size
+  (the 100-character *Alice* recipe);
+* ``"one_hot"``: ``(n, window, vocab_size)`` bool (the 40-character Nietzsche recipe);
+* ``"ids"``: ``(n, window)`` int32, for models that start with an Embedding layer.
+
+:func:`encode_windows` materializes every window at once; :class:`WindowBatches` builds the very
+same batches on the fly, so memory stays proportional to the corpus whatever the window and
+vocabulary. :func:`estimate_bytes` says how much either will take before you allocate it.
+"""
+
+from __future__ import annotations
+
+import math
+
+import keras
+import numpy as np
+
+ENCODINGS = ("normalized_integer", "one_hot", "ids")
+
+
+def _check_encoding(encoding: str) -> None:
+    if encoding not in ENCODINGS:
+        raise ValueError(f"encoding must be one of {ENCODINGS}, not {encoding!r}.")
+
+
+def count_windows(n_chars: int, window: int, step: int = 1) -> int:
+    """Number of windows ``range(0, n_chars - window, step)`` yields (0 if the text is too short)."""
+    if window < 1 or step < 1:
+        raise ValueError(f"window and step must be at least 1; got window={window}, step={step}.")
+    return max(0, math.ceil((n_chars - window) / step))
+
+
+def window_starts(n_chars: int, window: int, step: int = 1) -> np.ndarray:
+    """Start index of every window, as ``int64``.
+
+    Raises:
+        ValueError: If the text is not longer than one window (no target would be left).
+    """
+    n = count_windows(n_chars, window, step)
+    if n == 0:
+        raise ValueError(
+            f"A text of {n_chars} characters is too short for {window}-character windows: it needs "
+            f"at least {window + 1} (a window plus the character to predict)."
+        )
+    return np.arange(n, dtype=np.int64) * step
+
+
+def encode_batch(
+    ids: np.ndarray, starts: np.ndarray, window: int, encoding: str, vocab_size: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Build the inputs and targets of the windows that begin at ``starts``.
+
+    Args:
+        ids: The encoded text, 1-D integer array.
+        starts: Start indices of the windows to build.
+        window: Characters per window.
+        encoding: One of :data:`ENCODINGS`.
+        vocab_size: Size of the vocabulary the ids come from.
+
+    Returns:
+        ``(X, y)``: inputs in the chosen encoding and ``int32`` targets of shape ``(len(starts),)``.
+    """
+    _check_encoding(encoding)
+    index = np.asarray(starts, dtype=np.int64)[:, None] + np.arange(window + 1, dtype=np.int64)
+    both = np.asarray(ids)[index].astype(np.int32, copy=False)
+    x_ids, y = both[:, :window], both[:, window].copy()
+    if encoding == "ids":
+        return np.ascontiguousarray(x_ids), y
+    if encoding == "normalized_integer":
+        return (x_ids[..., None] / np.float32(vocab_size)).astype(np.float32), y
+    return np.eye(vocab_size, dtype=bool)[x_ids], y
+
+
+def encode_windows(
+    ids: np.ndarray, window: int, step: int, encoding: str, vocab_size: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Materialize every window of an encoded text (no Python loop per window).
+
+    Args:
+        ids: The encoded text.
+        window: Characters per window (100 for *Alice*, 40 for Nietzsche).
+        step: Characters between window starts (1 for *Alice*, 3 for Nietzsche).
+        encoding: ``"normalized_integer"``, ``"one_hot"`` or ``"ids"``.
+        vocab_size: Size of the vocabulary.
+
+    Returns:
+        ``(X, y)`` as described in the module docstring.
+    """
+    starts = window_starts(len(ids), window, step)
+    return encode_batch(ids, starts, window, encoding, vocab_size)
+
+
+def one_hot_targets(y: np.ndarray, vocab_size: int) -> np.ndarray:
+    """One-hot targets ``(n, vocab_size)`` as float32, for recipes that use categorical cross-entropy."""
+    return np.eye(vocab_size, dtype=np.float32)[np.asarray(y)]
+
+
+def bytes_per_window(window: int, encoding: str, vocab_size: int) -> int:
+    """Bytes one window's input and target take once encoded."""
+    _check_encoding(encoding)
+    per_input = {"normalized_integer": 4, "one_hot": vocab_size, "ids": 4}[encoding]
+    return window * per_input + 4
+
+
+def estimate_bytes(
+    n_chars: int,
+    window: int,
+    step: int,
+    encoding: str,
+    vocab_size: int,
+    batch_size: int | None = None,
+) -> int:
+    """Estimate the memory the windows of a text will take.
+
+    Args:
+        n_chars: Length of the text.
+        window: Characters per window.
+        step: Characters between window starts.
+        encoding: One of :data:`ENCODINGS`.
+        vocab_size: Size of the vocabulary.
+        batch_size: ``None`` for the fully materialized arrays; otherwise the streamed form, which
+            holds the encoded text, the start indices and one batch.
+
+    Returns:
+        The estimate in bytes.
+    """
+    n = count_windows(n_chars, window, step)
+    if batch_size is None:
+        return n * bytes_per_window(window, encoding, vocab_size)
+    return n_chars * 4 + n * 8 + min(batch_size, n) * bytes_per_window(window, encoding, vocab_size)
+
+
+def format_bytes(n: float) -> str:
+    """Format a byte count for people, e.g. ``'435.6 MB'`` (powers of 1000)."""
+    for unit in ("B", "kB", "MB", "GB", "TB"):
+        if abs(n) < 1000 or unit == "TB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    raise AssertionError("unreachable")
+
+
+def split_tail(ids: np.ndarray, validation_fraction: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
+    """Split an encoded text into a training head and a validation tail.
+
+    The tail is contiguous, and windows are then built from each part separately, so no
+    validation window shares a character with a training window.
+
+    Args:
+        ids: The encoded text.
+        validation_fraction: Share of characters kept for validation, in ``(0, 1)``.
+
+    Returns:
+        ``(train_ids, validation_ids)``.
+    """
+    if not 0 < validation_fraction < 1:
+        raise ValueError(f"validation_fraction must lie in (0, 1); got {validation_fraction}.")
+    cut = len(ids) - int(round(len(ids) * validation_fraction))
+    return ids[:cut], ids[cut:]
+
+
+class WindowBatches(keras.utils.PyDataset):
+    """Batches of windows built on the fly; the same arrays :func:`encode_windows` would give.
+
+    Memory holds the encoded text, the window start indices and one batch, whatever the window
+    length and vocabulary size.
+
+    Args:
+        ids: The encoded text.
+        window: Characters per window.
+        step: Characters between window starts.
+        encoding: One of :data:`ENCODINGS`.
+        vocab_size: Size of the vocabulary.
+        batch_size: Windows per batch; the last batch may be smaller.
+        shuffle: Visit windows in a new random order each epoch.
+        seed: Seed of the shuffling.
+        **kwargs: ``workers``, ``use_multiprocessing``, ``max_queue_size`` for Keras.
+    """
+
+    def __init__(
+        self,
+        ids: np.ndarray,
+        window: int,
+        step: int,
+        encoding: str,
+        vocab_size: int,
+        batch_size: int = 128,
+        shuffle: bool = False,
+        seed: int = 0,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        _check_encoding(encoding)
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1; got {batch_size}.")
+        self.ids = np.asarray(ids, dtype=np.int32)
+        self.window, self.step, self.encoding = window, step, encoding
+        self.vocab_size, self.batch_size, self.shuffle = vocab_size, batch_size, shuffle
+        self.starts = window_starts(len(self.ids), window, step)
+        self._rng = np.random.default_rng(seed)
+        self._order = self._rng.permutation(len(self.starts)) if shuffle else None
+
+    @property
+    def num_batches(self) -> int:
+        """Batches per epoch."""
+        return math.ceil(len(self.starts) / self.batch_size)
+
+    def __len__(self) -> int:
+        return self.num_batches
+
+    def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        if not 0 <= index < self.num_batches:
+            raise IndexError(f"batch {index} out of range 0..{self.num_batches - 1}")
+        chosen = slice(index * self.batch_size, (index + 1) * self.batch_size)
+        starts = self.starts[self._order[chosen]] if self._order is not None else self.starts[chosen]
+        return encode_batch(self.ids, starts, self.window, self.encoding, self.vocab_size)
+
+    def on_epoch_end(self) -> None:
+        """Draw a new window order when shuffling."""
+        if self.shuffle:
+            self._order = self._rng.permutation(len(self.starts))

@@ -1,0 +1,132 @@
+"""helpers.windows: both classic encodings, streamed batches, memory estimates, the split."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from helpers import windows
+from helpers.vocab import Vocabulary
+
+TEXT = "chapter i. down the rabbit-hole\n\nalice was beginning to get very tired"
+
+
+def classic_loop(text, vocab, window, step):
+    """The classic tutorials' per-window Python loop, as the reference."""
+    xs, ys = [], []
+    for i in range(0, len(text) - window, step):
+        xs.append([vocab.char_to_id[c] for c in text[i : i + window]])
+        ys.append(vocab.char_to_id[text[i + window]])
+    return np.array(xs), np.array(ys)
+
+
+@pytest.mark.parametrize("window, step", [(10, 1), (7, 3), (40, 3), (5, 50)])
+def test_windows_match_the_classic_loop(window, step):
+    vocab = Vocabulary.from_text(TEXT)
+    ids = vocab.encode(TEXT)
+    ref_x, ref_y = classic_loop(TEXT, vocab, window, step)
+    x, y = windows.encode_windows(ids, window, step, "ids", vocab.size)
+    assert x.shape == (len(range(0, len(TEXT) - window, step)), window)
+    np.testing.assert_array_equal(x, ref_x)
+    np.testing.assert_array_equal(y, ref_y)
+    assert windows.count_windows(len(TEXT), window, step) == len(ref_y)
+
+
+def test_normalized_integer_encoding():
+    vocab = Vocabulary.from_text(TEXT)
+    x, y = windows.encode_windows(vocab.encode(TEXT), 10, 1, "normalized_integer", vocab.size)
+    assert x.shape == (len(TEXT) - 10, 10, 1) and x.dtype == np.float32 and y.dtype == np.int32
+    ref_x, _ = classic_loop(TEXT, vocab, 10, 1)
+    np.testing.assert_allclose(x[..., 0], ref_x / float(vocab.size), rtol=1e-6)
+    assert 0 <= x.min() and x.max() < 1
+
+
+def test_one_hot_encoding_is_bool_with_one_true_per_step():
+    vocab = Vocabulary.from_text(TEXT)
+    x, y = windows.encode_windows(vocab.encode(TEXT), 7, 3, "one_hot", vocab.size)
+    assert x.dtype == np.bool_ and x.shape == (len(range(0, len(TEXT) - 7, 3)), 7, vocab.size)
+    assert (x.sum(axis=-1) == 1).all()
+    ref_x, ref_y = classic_loop(TEXT, vocab, 7, 3)
+    np.testing.assert_array_equal(x.argmax(-1), ref_x)
+    np.testing.assert_array_equal(y, ref_y)
+    assert vocab.decode(x[1].argmax(-1)) == TEXT[3:10] and vocab.decode([y[1]]) == TEXT[10]
+
+
+def test_one_hot_targets():
+    y = np.array([2, 0, 1])
+    t = windows.one_hot_targets(y, 4)
+    assert t.shape == (3, 4) and t.argmax(-1).tolist() == [2, 0, 1] and t.sum() == 3
+
+
+@pytest.mark.parametrize("encoding", windows.ENCODINGS)
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_streamed_batches_equal_materialized_ones(encoding, shuffle):
+    text = TEXT * 5
+    vocab = Vocabulary.from_text(text)
+    ids = vocab.encode(text)
+    x, y = windows.encode_windows(ids, 12, 2, encoding, vocab.size)
+    stream = windows.WindowBatches(ids, 12, 2, encoding, vocab.size, batch_size=16, shuffle=shuffle)
+    assert len(stream) == -(-len(y) // 16)
+    bx = np.concatenate([stream[i][0] for i in range(len(stream))])
+    by = np.concatenate([stream[i][1] for i in range(len(stream))])
+    order = stream._order if shuffle else np.arange(len(y))
+    np.testing.assert_array_equal(bx, x[order])
+    np.testing.assert_array_equal(by, y[order])
+    with pytest.raises(IndexError):
+        stream[len(stream)]
+
+
+def test_shuffling_changes_the_order_each_epoch_but_not_the_content():
+    ids = np.arange(200) % 7
+    stream = windows.WindowBatches(ids, 5, 1, "ids", 7, batch_size=200, shuffle=True, seed=3)
+    first = stream[0][0].copy()
+    stream.on_epoch_end()
+    second = stream[0][0]
+    assert not np.array_equal(first, second)
+    assert sorted(map(tuple, first)) == sorted(map(tuple, second))
+
+
+def test_too_short_text_and_bad_arguments():
+    with pytest.raises(ValueError, match="needs at least 41"):
+        windows.window_starts(40, 40, 3)
+    with pytest.raises(ValueError, match="at least 1"):
+        windows.count_windows(100, 0, 1)
+    with pytest.raises(ValueError, match="encoding must be"):
+        windows.encode_windows(np.arange(50), 10, 1, "embedding", 50)
+    with pytest.raises(ValueError, match="batch_size"):
+        windows.WindowBatches(np.arange(50), 10, 1, "ids", 50, batch_size=0)
+
+
+def test_estimates_match_real_arrays():
+    text = TEXT * 20
+    vocab = Vocabulary.from_text(text)
+    ids = vocab.encode(text)
+    for encoding, window, step in [("one_hot", 40, 3), ("normalized_integer", 100, 1), ("ids", 30, 2)]:
+        x, y = windows.encode_windows(ids, window, step, encoding, vocab.size)
+        assert windows.estimate_bytes(len(ids), window, step, encoding, vocab.size) == x.nbytes + y.nbytes
+
+
+def test_classic_nietzsche_one_hot_is_about_half_a_gigabyte_streamed_is_small():
+    materialized = windows.estimate_bytes(600_893, 40, 3, "one_hot", 57)
+    streamed = windows.estimate_bytes(600_893, 40, 3, "one_hot", 57, batch_size=128)
+    assert 450e6 < materialized < 460e6  # (200,285 windows x 40 x 57) bools + targets
+    assert streamed < 5e6
+
+
+def test_format_bytes():
+    assert windows.format_bytes(512) == "512 B"
+    assert windows.format_bytes(456_450_000) == "456.4 MB"
+    assert windows.format_bytes(2.5e9) == "2.5 GB"
+
+
+def test_split_tail_leaves_no_shared_characters():
+    ids = np.arange(1000)
+    train, val = windows.split_tail(ids, 0.1)
+    assert len(train) == 900 and len(val) == 100 and val[0] == 900
+    tx, ty = windows.encode_windows(train, 40, 3, "ids", 1000)
+    vx, vy = windows.encode_windows(val, 40, 3, "ids", 1000)
+    train_positions = set(tx.ravel()) | set(ty)
+    val_positions = set(vx.ravel()) | set(vy)
+    assert not train_positions & val_positions
+    with pytest.raises(ValueError, match=r"\(0, 1\)"):
+        windows.split_tail(ids, 1.0)
