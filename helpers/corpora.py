@@ -427,5 +427,26 @@ def load_chat(columns: Iterable[str] = ("fromUser.id", "fromUser.username", "tex
     missing = {"fromUser.id", "text"} - set(header)
     if missing:
         raise ValueError(f"{path} lacks the column(s) {sorted(missing)}; is it the chat CSV?")
-    frame = pd.read_csv(path, usecols=usecols, dtype=str, keep_default_na=False)
-    return frame[usecols]
+    frame = pd.read_csv(path, usecols=usecols, dtype=str, keep_default_na=False)[usecols]
+    if path.name == info("chat").filename:
+        frame["text"] = unquote_tsv(frame["text"])
+    return frame
+
+
+def unquote_tsv(texts: Any) -> Any:
+    """Undo the TSV quoting left in the Gitter archive's messages.
+
+    In the archive a message holding a quote, tab or newline was written as ``"..."`` with inner
+    quotes doubled; about 8% of the messages still carry that quoting. This removes the outer
+    quotes and halves the doubled ones, e.g. ``'"or ""staff"" chat"'`` becomes ``'or "staff" chat'``.
+
+    Args:
+        texts: A pandas Series of message texts.
+
+    Returns:
+        A new Series; unquoted messages are unchanged.
+    """
+    quoted = texts.str.startswith('"') & texts.str.endswith('"') & (texts.str.len() >= 2)
+    fixed = texts.copy()
+    fixed[quoted] = texts[quoted].str.slice(1, -1).str.replace('""', '"', regex=False)
+    return fixed

@@ -20,6 +20,7 @@ import argparse
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -121,7 +122,8 @@ def _execute(paths: list[Path], out_dir: Path | None, profile: str) -> int:
             client.execute()
         except CellExecutionError as err:
             failures += 1
-            status = "FAILED: " + str(err).strip().splitlines()[-1][:200]
+            last = re.sub(r"\x1b\[[0-9;]*m", "", str(err)).strip().splitlines()[-1]
+            status = "FAILED: " + last[:300]
         elapsed = time.time() - start
         target = (out_dir / path.name) if out_dir else path
         target.parent.mkdir(parents=True, exist_ok=True)

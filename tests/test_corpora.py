@@ -159,6 +159,16 @@ def test_load_chat_reads_the_tutorial_columns(mirror, monkeypatch):
     assert len(chat) == 211_979
     assert (chat["fromUser.id"] == corpora.CAMPERBOT_ID).sum() > 0
     assert chat["text"].isna().sum() == 0
+    still_quoted = chat["text"].str.startswith('"') & chat["text"].str.endswith('"')
+    assert still_quoted.sum() < 200  # 16,621 before unquoting; 144 quote on purpose
+    assert "Can we rename this room to \"Free Association\"?" in set(chat["text"])
+
+
+def test_unquote_tsv():
+    import pandas as pd
+
+    texts = pd.Series(['"or ""staff"" chat"', "plain", '"a\nb"', '"'])
+    assert corpora.unquote_tsv(texts).tolist() == ['or "staff" chat', "plain", "a\nb", '"']
 
 
 def test_sha256_of_matches_hashlib(tmp_path):
