@@ -71,12 +71,23 @@ def encode_batch(
     _check_encoding(encoding)
     index = np.asarray(starts, dtype=np.int64)[:, None] + np.arange(window + 1, dtype=np.int64)
     both = np.asarray(ids)[index].astype(np.int32, copy=False)
-    x_ids, y = both[:, :window], both[:, window].copy()
+    return encode_inputs(both[:, :window], encoding, vocab_size), both[:, window].copy()
+
+
+def encode_inputs(x_ids: np.ndarray, encoding: str, vocab_size: int) -> np.ndarray:
+    """Encode windows of ids ``(..., window)`` as model input.
+
+    Returns:
+        ``(..., window)`` int32 ids, ``(..., window, 1)`` float32 ids divided by ``vocab_size``,
+        or ``(..., window, vocab_size)`` bool one-hot vectors.
+    """
+    _check_encoding(encoding)
+    x_ids = np.asarray(x_ids)
     if encoding == "ids":
-        return np.ascontiguousarray(x_ids), y
+        return np.ascontiguousarray(x_ids, dtype=np.int32)
     if encoding == "normalized_integer":
-        return (x_ids[..., None] / np.float32(vocab_size)).astype(np.float32), y
-    return np.eye(vocab_size, dtype=bool)[x_ids], y
+        return (x_ids[..., None] / np.float32(vocab_size)).astype(np.float32)
+    return np.eye(vocab_size, dtype=bool)[x_ids]
 
 
 def encode_windows(

@@ -1,0 +1,180 @@
+"""The classic models and the one place that knows each recipe's preprocessing (notebooks 03, 04).
+
+A :class:`Recipe` records everything needed to turn text into model input: the window, the step,
+the encoding and whether text is lower-cased. It is saved inside every checkpoint
+(:mod:`helpers.checkpoint`), so nothing downstream re-derives it from a corpus.
+
+* :data:`ALICE`: 100-character windows, step 1, normalized integers ``(n, 100, 1)``;
+  LSTM(256), Dropout(0.2), Dense softmax, Adam (Jason Brownlee's 2016 tutorial).
+* :data:`NIETZSCHE`: 40-character windows, step 3, one-hot ``(n, 40, V)``; LSTM(128), Dense
+  softmax, RMSprop(learning_rate=0.01) (François Chollet's Keras example).
+
+Both are compiled with sparse cross-entropy on integer targets (the same loss as the originals'
+categorical cross-entropy on one-hot targets, without the one-hot target array), a bits-per-character
+metric, and gradient clipping (``clipnorm``) as a guardrail against divergence.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import keras
+import numpy as np
+
+from helpers import windows
+from helpers.vocab import Vocabulary
+
+LN2 = math.log(2.0)
+
+
+@keras.saving.register_keras_serializable(package="robo_nietzsche")
+def bits_per_char(y_true, y_pred):
+    """Keras metric: sparse cross-entropy in bits (nats divided by ln 2)."""
+    return keras.losses.sparse_categorical_crossentropy(y_true, y_pred) / LN2
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How text becomes input for one model.
+
+    Attributes:
+        name: Recipe name, e.g. ``"normalized_integer_lstm"``.
+        corpus: The registered corpus it was designed for.
+        window: Characters per input window.
+        step: Characters between window starts during training.
+        encoding: One of :data:`helpers.windows.ENCODINGS`.
+        lower: Whether text is lower-cased before encoding.
+    """
+
+    name: str
+    corpus: str
+    window: int
+    step: int
+    encoding: str
+    lower: bool = True
+
+    def to_dict(self) -> dict:
+        """JSON-ready form, stored in checkpoints."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Recipe:
+        """Inverse of :meth:`to_dict`."""
+        return cls(**data)
+
+    def features(self, vocab_size: int) -> int:
+        """Size of the last input axis: 1 for normalized integers, ``vocab_size`` for one-hot."""
+        return {"normalized_integer": 1, "one_hot": vocab_size, "ids": 0}[self.encoding] or 1
+
+    def input_shape(self, vocab_size: int) -> tuple[int, ...]:
+        """Shape of one input window, without the batch axis."""
+        if self.encoding == "ids":
+            return (self.window,)
+        return (self.window, self.features(vocab_size))
+
+    def prepare(self, text: str) -> str:
+        """Clean text the way the training text was (lower-casing)."""
+        return text.lower() if self.lower else text
+
+    def batches(self, ids: np.ndarray, vocab_size: int, batch_size: int = 128,
+                shuffle: bool = False, seed: int = 0) -> windows.WindowBatches:
+        """Streamed training or validation batches for this recipe."""
+        return windows.WindowBatches(ids, self.window, self.step, self.encoding, vocab_size,
+                                     batch_size=batch_size, shuffle=shuffle, seed=seed)
+
+    def context(self, text: str, vocab: Vocabulary) -> np.ndarray:
+        """Ids of the last ``window`` characters of ``text``, cleaned and encoded.
+
+        A text shorter than the window is padded on the left with spaces (or, if the vocabulary
+        has no space, its first character), so any seed text can start generation.
+        """
+        ids = vocab.encode(self.prepare(text))
+        if len(ids) >= self.window:
+            return ids[-self.window :]
+        pad_id = vocab.char_to_id.get(" ", 0)
+        return np.concatenate([np.full(self.window - len(ids), pad_id, np.int32), ids])
+
+    def encode_contexts(self, contexts: np.ndarray, vocab_size: int) -> np.ndarray:
+        """Model input for a batch of id windows ``(batch, window)``."""
+        return windows.encode_inputs(np.atleast_2d(contexts), self.encoding, vocab_size)
+
+
+ALICE = Recipe("normalized_integer_lstm", "alice", window=100, step=1,
+               encoding="normalized_integer")
+NIETZSCHE = Recipe("one_hot_lstm", "nietzsche", window=40, step=3, encoding="one_hot")
+
+
+def _compile(model: keras.Model, optimizer: keras.optimizers.Optimizer) -> keras.Model:
+    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy",
+                  metrics=[bits_per_char])
+    return model
+
+
+def normalized_integer_lstm(vocab_size: int, window: int = 100, units: int = 256,
+                            dropout: float = 0.2, clipnorm: float | None = 1.0) -> keras.Model:
+    """The 100-character normalized-integer recipe: LSTM(256), Dropout(0.2), Dense softmax, Adam."""
+    model = keras.Sequential([
+        keras.Input(shape=(window, 1)),
+        keras.layers.LSTM(units),
+        keras.layers.Dropout(dropout),
+        keras.layers.Dense(vocab_size, activation="softmax"),
+    ], name="normalized_integer_lstm")
+    return _compile(model, keras.optimizers.Adam(clipnorm=clipnorm))
+
+
+def one_hot_lstm(vocab_size: int, window: int = 40, units: int = 128,
+                 learning_rate: float = 0.01, clipnorm: float | None = 1.0) -> keras.Model:
+    """The 40-character one-hot recipe: LSTM(128), Dense softmax, RMSprop(learning_rate=0.01)."""
+    model = keras.Sequential([
+        keras.Input(shape=(window, vocab_size)),
+        keras.layers.LSTM(units),
+        keras.layers.Dense(vocab_size, activation="softmax"),
+    ], name="one_hot_lstm")
+    return _compile(model, keras.optimizers.RMSprop(learning_rate=learning_rate, clipnorm=clipnorm))
+
+
+def build(recipe: Recipe, vocab_size: int) -> keras.Model:
+    """Build and compile the model of a classic recipe.
+
+    Raises:
+        ValueError: For a recipe this function does not know.
+    """
+    if recipe.encoding == "normalized_integer":
+        return normalized_integer_lstm(vocab_size, window=recipe.window)
+    if recipe.encoding == "one_hot":
+        return one_hot_lstm(vocab_size, window=recipe.window)
+    raise ValueError(f"No classic model for encoding {recipe.encoding!r}.")
+
+
+def recurrent_twin(kind: str, vocab_size: int, window: int = 40, units: int = 128) -> keras.Model:
+    """A one-hot model with a ``SimpleRNN`` or ``LSTM`` layer, for comparing gradients (notebook 04)."""
+    layer = {"SimpleRNN": keras.layers.SimpleRNN, "LSTM": keras.layers.LSTM}[kind]
+    model = keras.Sequential([
+        keras.Input(shape=(window, vocab_size)),
+        layer(units),
+        keras.layers.Dense(vocab_size, activation="softmax"),
+    ], name=kind.lower())
+    return _compile(model, keras.optimizers.RMSprop(learning_rate=0.01, clipnorm=1.0))
+
+
+def input_gradient_norms(model: keras.Model, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Mean norm of d(loss)/d(input) at each time step: how much each earlier character matters.
+
+    Args:
+        model: A model taking ``(batch, window, features)`` float input.
+        x: A batch of inputs.
+        y: Their integer targets.
+
+    Returns:
+        Array of shape ``(window,)``; index 0 is the oldest character, the last index the newest.
+    """
+    import tensorflow as tf
+
+    xt = tf.convert_to_tensor(np.asarray(x, dtype=np.float32))
+    with tf.GradientTape() as tape:
+        tape.watch(xt)
+        loss = keras.losses.sparse_categorical_crossentropy(y, model(xt, training=False))
+        total = tf.reduce_mean(loss)
+    grads = tape.gradient(total, xt).numpy()
+    return np.linalg.norm(grads, axis=-1).mean(axis=0)
