@@ -68,9 +68,10 @@ def save(path: Path | str, model: keras.Model, vocab: Vocabulary, recipe: Recipe
     if path.suffix != ".keras":
         raise CheckpointError(f"A checkpoint file must end in .keras, not {path.name!r}.")
     expected = recipe.input_shape(vocab.size)
-    if tuple(model.input_shape[1:]) != expected:
+    actual = tuple(model.input_shape[1:])
+    if len(actual) != len(expected) or any(a not in (None, e) for a, e in zip(actual, expected)):
         raise CheckpointError(
-            f"The model takes input {tuple(model.input_shape[1:])} but the recipe "
+            f"The model takes input {actual} but the recipe "
             f"{recipe.name!r} with a {vocab.size}-character vocabulary makes {expected}."
         )
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -83,11 +83,53 @@ def report() -> dict[str, Any]:
     }
 
 
+def strategy():
+    """The ``tf.distribute`` strategy for this machine: ``TPUStrategy`` on a TPU,
+    ``MirroredStrategy`` on several GPUs (or several logical CPUs set up for a test), and the
+    default strategy (one device) otherwise. Build and compile the model inside ``strategy.scope()``.
+    """
+    import tensorflow as tf
+
+    try:
+        resolver = tf.distribute.cluster_resolver.TPUClusterResolver()
+        tf.config.experimental_connect_to_cluster(resolver)
+        tf.tpu.experimental.initialize_tpu_system(resolver)
+        return tf.distribute.TPUStrategy(resolver)
+    except (ValueError, RuntimeError, tf.errors.NotFoundError):
+        pass  # no TPU here
+    gpus = tf.config.list_logical_devices("GPU")
+    if len(gpus) > 1:
+        return tf.distribute.MirroredStrategy([d.name for d in gpus])
+    cpus = tf.config.list_logical_devices("CPU")
+    if not gpus and len(cpus) > 1:
+        return tf.distribute.MirroredStrategy([d.name for d in cpus])
+    return tf.distribute.get_strategy()
+
+
+def mixed_precision_supported() -> bool:
+    """Whether a GPU with float16 tensor cores (compute capability 7.0 or newer) is present."""
+    import tensorflow as tf
+
+    for gpu in tf.config.list_physical_devices("GPU"):
+        details = tf.config.experimental.get_device_details(gpu)
+        if details.get("compute_capability", (0, 0)) >= (7, 0):
+            return True
+    return False
+
+
+def quiet_tensorflow() -> None:
+    """Hide TensorFlow's Python-side warnings (e.g. tf.function retracing notes); errors still show."""
+    import tensorflow as tf
+
+    tf.get_logger().setLevel("ERROR")
+
+
 def setup(seed: int = 42) -> dict[str, Any]:
-    """Seed every generator and return :func:`report`.
+    """Seed every generator, quiet TensorFlow's Python warnings, and return :func:`report`.
 
     Args:
         seed: The seed for Python, NumPy, Keras and TensorFlow.
     """
     seed_everything(seed)
+    quiet_tensorflow()
     return report()

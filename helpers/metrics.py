@@ -40,3 +40,15 @@ def unigram_entropy_bits(ids: np.ndarray, vocab_size: int | None = None) -> floa
     counts = np.bincount(ids.ravel(), minlength=vocab_size or 0).astype(np.float64)
     p = counts[counts > 0] / counts.sum()
     return float(-(p * np.log2(p)).sum())
+
+
+def distinct_ngram_ratio(text: str, n: int = 10) -> float:
+    """Share of the ``n``-character substrings of ``text`` that are distinct (1.0: no repeats).
+
+    Greedy generation that has fallen into a loop scores low, because the same substrings come
+    back again and again.
+    """
+    grams = [text[i : i + n] for i in range(len(text) - n + 1)]
+    if not grams:
+        raise ValueError(f"The text needs at least {n} characters for {n}-grams.")
+    return len(set(grams)) / len(grams)

@@ -109,3 +109,70 @@ def memory_comparison(labels: Sequence[str], materialized: Sequence[float],
     ax.text(len(labels) - 0.5, 1.1e9, "1 GB", color="grey", ha="right")
     ax.legend()
     return _done(fig)
+
+
+def learning_curves(table, uniform_bits: float, unigram_bits: float, title: str = "") -> Figure:
+    """Training and validation bits per character per epoch, against the two baselines.
+
+    Args:
+        table: :func:`helpers.training.history_table` output (columns ``bpc`` and ``val_bpc``).
+        uniform_bits: ``log2(V)``, the cost of guessing uniformly.
+        unigram_bits: The unigram entropy of the training text.
+        title: Figure title.
+    """
+    fig, ax = plt.subplots(figsize=(8, 4))
+    epochs = list(table.index)
+    ax.plot(epochs, table["bpc"], "o-", label="training")
+    if "val_bpc" in table:
+        ax.plot(epochs, table["val_bpc"], "s-", label="validation")
+    ax.axhline(uniform_bits, color="grey", linestyle="--", label=f"uniform: {uniform_bits:.2f}")
+    ax.axhline(unigram_bits, color="black", linestyle=":", label=f"unigram: {unigram_bits:.2f}")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("bits per character")
+    ax.set_xticks(epochs)
+    ax.set_title(title)
+    ax.legend()
+    return _done(fig)
+
+
+def gradient_norms(norms: Mapping[str, Sequence[float]]) -> Figure:
+    """Per-time-step input-gradient norms (log scale), each curve divided by its last value.
+
+    Ratios below 1e-12 (including exact zeros) are drawn at 1e-12.
+
+    Args:
+        norms: Model name -> norm of d(loss)/d(input) at each time step (oldest first).
+    """
+    fig, ax = plt.subplots(figsize=(8, 4))
+    for name, values in norms.items():
+        arr = np.asarray(values, dtype=float)
+        steps_back = np.arange(len(arr))[::-1]
+        ax.plot(steps_back, np.maximum(arr / arr[-1], 1e-12), label=name)  # 0 would vanish on a log axis
+    ax.set_yscale("log")
+    ax.invert_xaxis()
+    ax.set_xlabel("characters before the prediction")
+    ax.set_ylabel("gradient norm / newest character's")
+    ax.set_title("How much each earlier character affects the loss")
+    ax.legend()
+    return _done(fig)
+
+
+def temperature_distributions(probs: Mapping[float, Sequence[float]], chars: Sequence[str],
+                              top: int = 12) -> Figure:
+    """Bars of the next-character distribution at several temperatures.
+
+    Args:
+        probs: Temperature -> probabilities over the vocabulary.
+        chars: The vocabulary's characters.
+        top: Characters shown (the most likely at temperature 1 or the first given).
+    """
+    temps = list(probs)
+    ref = np.asarray(probs[1.0] if 1.0 in probs else probs[temps[0]])
+    chosen = np.argsort(-ref, kind="stable")[:top]
+    fig, axes = plt.subplots(1, len(temps), figsize=(3.2 * len(temps), 3), sharey=True)
+    for ax, temp in zip(np.atleast_1d(axes), temps):
+        ax.bar(range(len(chosen)), np.asarray(probs[temp])[chosen], color="tab:purple")
+        ax.set_xticks(range(len(chosen)), [_label(chars[i]) for i in chosen], fontsize=8)
+        ax.set_title(f"temperature {temp}")
+    np.atleast_1d(axes)[0].set_ylabel("probability")
+    return _done(fig)

@@ -103,6 +103,8 @@ class Recipe:
 ALICE = Recipe("normalized_integer_lstm", "alice", window=100, step=1,
                encoding="normalized_integer")
 NIETZSCHE = Recipe("one_hot_lstm", "nietzsche", window=40, step=3, encoding="one_hot")
+EFFICIENT = Recipe("embedding_lstm", "nietzsche", window=100, step=100, encoding="ids")
+"""Notebook 05's model: integer ids, chunks of 100 characters with a target at every position."""
 
 
 def _compile(model: keras.Model, optimizer: keras.optimizers.Optimizer) -> keras.Model:
@@ -134,6 +136,56 @@ def one_hot_lstm(vocab_size: int, window: int = 40, units: int = 128,
     return _compile(model, keras.optimizers.RMSprop(learning_rate=learning_rate, clipnorm=clipnorm))
 
 
+def embedding_lstm(vocab_size: int, embed_dim: int = 64, units: int = 512,
+                   learning_rate: float = 2e-3, clipnorm: float | None = 1.0,
+                   jit_compile: bool | str = "auto") -> keras.Model:
+    """The efficient model of notebook 05: Embedding, LSTM over every position, Dense softmax.
+
+    It reads integer ids of any length and predicts the next character at *every* position
+    (``return_sequences=True``), so one chunk of 100 characters gives 100 training targets. Its LSTM
+    keeps the defaults that make it eligible for the fused cuDNN kernel on a GPU. The output layer
+    computes in float32, so the model also trains under the ``mixed_float16`` policy.
+
+    Args:
+        vocab_size: Size of the vocabulary.
+        embed_dim: Size of each character's learned vector.
+        units: LSTM units.
+        learning_rate: Adam's learning rate.
+        clipnorm: Gradient clipping (``None`` to disable).
+        jit_compile: XLA compilation (``"auto"`` lets Keras decide; ``True`` on a GPU).
+    """
+    model = keras.Sequential([
+        keras.Input(shape=(None,), dtype="int32"),
+        keras.layers.Embedding(vocab_size, embed_dim),
+        keras.layers.LSTM(units, return_sequences=True),
+        keras.layers.Dense(vocab_size, activation="softmax", dtype="float32"),
+    ], name="embedding_lstm")
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate, clipnorm=clipnorm),
+                  loss="sparse_categorical_crossentropy", metrics=[bits_per_char],
+                  jit_compile=jit_compile)
+    return model
+
+
+def cudnn_eligibility(layer: keras.layers.LSTM) -> list[str]:
+    """Reasons an LSTM layer cannot use the fused cuDNN kernel on a GPU (empty: eligible).
+
+    The fused kernel needs ``activation="tanh"``, ``recurrent_activation="sigmoid"``,
+    ``recurrent_dropout=0``, ``unroll=False`` and ``use_bias=True``.
+    """
+    reasons = []
+    if getattr(layer.activation, "__name__", "") != "tanh":
+        reasons.append("activation is not tanh")
+    if getattr(layer.recurrent_activation, "__name__", "") != "sigmoid":
+        reasons.append("recurrent_activation is not sigmoid")
+    if layer.recurrent_dropout:
+        reasons.append(f"recurrent_dropout={layer.recurrent_dropout} (must be 0)")
+    if layer.unroll:
+        reasons.append("unroll=True")
+    if not layer.use_bias:
+        reasons.append("use_bias=False")
+    return reasons
+
+
 def build(recipe: Recipe, vocab_size: int) -> keras.Model:
     """Build and compile the model of a classic recipe.
 
@@ -144,6 +196,8 @@ def build(recipe: Recipe, vocab_size: int) -> keras.Model:
         return normalized_integer_lstm(vocab_size, window=recipe.window)
     if recipe.encoding == "one_hot":
         return one_hot_lstm(vocab_size, window=recipe.window)
+    if recipe.encoding == "ids":
+        return embedding_lstm(vocab_size)
     raise ValueError(f"No classic model for encoding {recipe.encoding!r}.")
 
 

@@ -15,15 +15,17 @@ The losses are in nats; the ``bits_per_char`` metric reports them in bits.
 
 from __future__ import annotations
 
+import json
+import os
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import keras
 import numpy as np
 
-from helpers import checkpoint, generation, metrics
+from helpers import checkpoint, env, generation, metrics, windows
 from helpers.recipes import Recipe
 from helpers.vocab import Vocabulary
 
@@ -160,3 +162,124 @@ def history_table(history: keras.callbacks.History) -> Any:
             frame[column.replace("loss", "bpc")] = frame[column].map(metrics.bits_per_char)
     keep = [c for c in ("loss", "val_loss", "bpc", "val_bpc", "elapsed_s") if c in frame]
     return frame[keep].round(3)
+
+
+# ------------------------------------------------------------------ resumable runs (notebook 05)
+STATE_FILE = "state.keras"
+
+
+def default_run_dir(name: str) -> Path:
+    """Where a run keeps its state: Google Drive on Colab when mounted, ``/kaggle/working`` on
+    Kaggle, ``runs/`` otherwise (so a disconnected Colab session can resume from Drive)."""
+    platform = env.detect_platform()
+    drive = Path("/content/drive/MyDrive")
+    if platform == "colab" and drive.is_dir():
+        return drive / "robo-nietzsche" / name
+    if platform == "kaggle":
+        return Path("/kaggle/working") / name
+    return Path("runs") / name
+
+
+class SaveRunState(keras.callbacks.Callback):
+    """After every epoch, atomically save what a resumed run needs: weights, optimizer state,
+    the epoch reached, the data-order seed and the history so far (one ``.keras`` file)."""
+
+    def __init__(self, run_dir: Path | str, vocab: Vocabulary, recipe: Recipe, seed: int,
+                 history: dict[str, list[float]] | None = None):
+        super().__init__()
+        self.path = Path(run_dir) / STATE_FILE
+        self.vocab, self.recipe, self.seed = vocab, recipe, seed
+        self.history = {k: list(v) for k, v in (history or {}).items()}
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        for key, value in (logs or {}).items():
+            self.history.setdefault(key, []).append(float(value))
+        checkpoint.save(self.path, self.model, self.vocab, self.recipe,
+                        {"epoch": epoch + 1, "seed": self.seed, "history": self.history})
+
+
+class InterruptAfter(keras.callbacks.Callback):
+    """Raise ``KeyboardInterrupt`` at the end of an epoch: a disconnect, simulated in code."""
+
+    def __init__(self, epoch: int):
+        super().__init__()
+        self.epoch = epoch
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        if epoch + 1 == self.epoch:
+            raise KeyboardInterrupt(f"simulated disconnect after epoch {self.epoch}")
+
+
+def fit_resumable(
+    build: Callable[[], keras.Model],
+    recipe: Recipe,
+    vocab: Vocabulary,
+    train_ids: np.ndarray,
+    val_ids: np.ndarray,
+    run_dir: Path | str,
+    epochs: int,
+    batch_size: int = 64,
+    seed: int = 0,
+    steps_per_epoch: int | None = None,
+    validation_steps: int | None = None,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
+    verbose: int | str = 2,
+) -> tuple[keras.Model, dict[str, list[float]], bool]:
+    """Train on contiguous chunks, resuming from ``run_dir`` if an earlier run left state there.
+
+    Re-running the same call after a disconnect or an interruption continues from the last
+    completed epoch (at most one epoch is lost): the model, its optimizer state and the history are
+    restored, and the data order of each epoch depends only on ``(seed, epoch)``, so the resumed run
+    trains on exactly the batches the uninterrupted run would have.
+
+    Args:
+        build: Makes a new compiled model (called only when there is no state to resume).
+        recipe: Its recipe (``encoding="ids"``; ``window`` is the chunk length).
+        vocab: Its vocabulary.
+        train_ids: Encoded training text.
+        val_ids: Encoded validation tail.
+        run_dir: Folder for the run's state (see :func:`default_run_dir`).
+        epochs: Total epochs of the run.
+        batch_size: Chunks per batch.
+        seed: Data-order seed; saved with the state and checked on resume.
+        steps_per_epoch: Batches per epoch (default: every chunk once).
+        validation_steps: Validation batches per epoch (default: all).
+        callbacks: Extra callbacks (they run after the state is saved).
+        verbose: Keras verbosity.
+
+    Returns:
+        ``(model, history, finished)``: ``finished`` is ``False`` when training was interrupted;
+        run the call again to resume.
+    """
+    state = Path(run_dir) / STATE_FILE
+    history: dict[str, list[float]] = {}
+    first = 0
+    if state.exists():
+        ckpt = checkpoint.load(state, vocab=vocab, recipe=recipe, compile=True)
+        if ckpt.info.get("seed") != seed:
+            raise checkpoint.CheckpointError(
+                f"{state} belongs to a run with seed {ckpt.info.get('seed')}, not {seed}: use that "
+                "seed to resume it, or another run_dir to start afresh.")
+        model, first, history = ckpt.model, int(ckpt.info["epoch"]), ckpt.info["history"]
+        print(f"Resuming {state} after epoch {first} of {epochs}.")
+    else:
+        model = build()
+    if first >= epochs:
+        return model, history, True
+    per_epoch = windows.chunk_count(len(train_ids), recipe.window) // batch_size
+    steps = min(steps_per_epoch or per_epoch, per_epoch)
+    train = windows.chunk_dataset(train_ids, recipe.window, batch_size, seed, first, epochs,
+                                  batches_per_epoch=steps)
+    val = windows.chunk_dataset(val_ids, recipe.window, batch_size, shuffle=False)
+    saver = SaveRunState(run_dir, vocab, recipe, seed, history)
+    cbs = [keras.callbacks.TerminateOnNaN(), saver, *callbacks]
+    try:
+        model.fit(train, validation_data=val, epochs=epochs, initial_epoch=first,
+                  steps_per_epoch=steps, validation_steps=validation_steps, callbacks=cbs,
+                  verbose=verbose)
+    except KeyboardInterrupt as stop:
+        done = len(next(iter(saver.history.values()), []))
+        print(f"Interrupted ({stop}). State after epoch {done} is saved in {state}; "
+              "run the same cell again to resume.")
+        return model, saver.history, False
+    return model, saver.history, True

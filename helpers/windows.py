@@ -237,3 +237,82 @@ class WindowBatches(keras.utils.PyDataset):
         """Draw a new window order when shuffling."""
         if self.shuffle:
             self._order = self._rng.permutation(len(self.starts))
+
+
+# ------------------------------------------------------------------ contiguous chunks (notebook 05)
+def chunk_count(n_chars: int, seq_len: int) -> int:
+    """Number of non-overlapping chunks of ``seq_len`` inputs (each with ``seq_len`` targets)."""
+    if seq_len < 1:
+        raise ValueError(f"seq_len must be at least 1; got {seq_len}.")
+    return max(0, (n_chars - 1) // seq_len)
+
+
+def chunk_arrays(ids: np.ndarray, seq_len: int) -> tuple[np.ndarray, np.ndarray]:
+    """Cut a text into contiguous chunks with a target at every position.
+
+    Chunk ``i`` reads ``ids[i*L : i*L + L]`` and must predict ``ids[i*L + 1 : i*L + L + 1]``: every
+    character is a target once, instead of one target per 40- or 100-character window.
+
+    Returns:
+        ``(x, y)``, both ``int32`` of shape ``(chunks, seq_len)``.
+
+    Raises:
+        ValueError: If the text has fewer than ``seq_len + 1`` characters.
+    """
+    n = chunk_count(len(ids), seq_len)
+    if n == 0:
+        raise ValueError(f"A text of {len(ids)} characters is too short for chunks of {seq_len}: "
+                         f"it needs at least {seq_len + 1}.")
+    ids = np.asarray(ids, dtype=np.int32)
+    x = ids[: n * seq_len].reshape(n, seq_len)
+    y = ids[1 : n * seq_len + 1].reshape(n, seq_len)
+    return x, y
+
+
+def epoch_order(n_chunks: int, seed: int, epoch: int) -> np.ndarray:
+    """The order chunks are visited in during ``epoch``: a function of ``(seed, epoch)`` only, so a
+    resumed run visits exactly the batches an uninterrupted one would have."""
+    return np.random.default_rng([seed, epoch]).permutation(n_chunks)
+
+
+def chunk_dataset(ids: np.ndarray, seq_len: int, batch_size: int, seed: int = 0,
+                  first_epoch: int = 0, epochs: int = 1, shuffle: bool = True,
+                  batches_per_epoch: int | None = None):
+    """A ``tf.data`` pipeline of contiguous chunks for many-to-many training.
+
+    It yields ``epochs - first_epoch`` epochs of ``len(chunks) // batch_size`` full batches each
+    (pass that count as ``steps_per_epoch``), in the order :func:`epoch_order` gives, so that a run
+    resumed at ``first_epoch`` sees the same batches as one that never stopped. Memory holds the
+    encoded text once; batches are gathered on the fly and prefetched.
+
+    Args:
+        ids: The encoded text.
+        seq_len: Characters per chunk.
+        batch_size: Chunks per batch (remainder dropped, so every batch has the same shape).
+        seed: Shuffling seed.
+        first_epoch: The epoch the pipeline starts at (0 for a new run).
+        epochs: The epoch it stops before.
+        shuffle: Visit the chunks in a new order each epoch; ``False`` for validation.
+        batches_per_epoch: Use only the first this many batches of each epoch's order (a short
+            epoch that still depends only on ``(seed, epoch)``).
+
+    Returns:
+        A ``tf.data.Dataset`` of ``(x, y)`` int32 batches of shape ``(batch_size, seq_len)``.
+    """
+    import tensorflow as tf
+
+    x, y = chunk_arrays(ids, seq_len)
+    if len(x) < batch_size:
+        raise ValueError(f"Only {len(x)} chunks of {seq_len} characters: fewer than one batch of "
+                         f"{batch_size}. Use a smaller batch or shorter chunks.")
+    orders = [epoch_order(len(x), seed, e) if shuffle else np.arange(len(x))
+              for e in range(first_epoch, epochs)]
+    per_epoch = (len(x) // batch_size) * batch_size
+    if batches_per_epoch is not None:
+        per_epoch = min(per_epoch, batches_per_epoch * batch_size)
+    index = np.concatenate([o[:per_epoch] for o in orders]).astype(np.int64)
+    xs, ys = tf.constant(x), tf.constant(y)
+    data = tf.data.Dataset.from_tensor_slices(index).batch(batch_size, drop_remainder=True)
+    data = data.map(lambda i: (tf.gather(xs, i), tf.gather(ys, i)),
+                    num_parallel_calls=tf.data.AUTOTUNE)
+    return data.prefetch(tf.data.AUTOTUNE)

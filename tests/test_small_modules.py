@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from helpers import metrics, plotting, profiles, project
@@ -23,9 +24,22 @@ def test_bits_and_baselines():
         metrics.unigram_entropy_bits(np.array([], dtype=int))
 
 
+def test_distinct_ngram_ratio_detects_loops():
+    assert metrics.distinct_ngram_ratio("abcdefghij", 3) == 1.0
+    assert metrics.distinct_ngram_ratio("the the the the the the ", 4) < 0.3
+    with pytest.raises(ValueError, match="at least 5"):
+        metrics.distinct_ngram_ratio("abc", 5)
+
+
 def test_profiles_change_sizes_only():
     ci, default, full = (profiles.by_name(n) for n in ("ci", "default", "full"))
-    assert ci.epochs <= default.epochs <= full.epochs
+    for key in ("alice", "nietzsche"):
+        a, b, c = (p.schedule(key) for p in (ci, default, full))
+        assert a.epochs * a.steps_per_epoch < b.epochs * b.steps_per_epoch
+        assert c.steps_per_epoch is None and c.validation_steps is None
+    assert full.schedule("alice").epochs == 20 and full.schedule("nietzsche").epochs == 60
+    with pytest.raises(KeyError, match="known"):
+        ci.schedule("shakespeare")
     assert ci.generate_chars < default.generate_chars < full.generate_chars
     with pytest.raises(ValueError, match="ROBO_PROFILE"):
         profiles.by_name("huge")
@@ -80,7 +94,12 @@ def test_plots_return_closed_figures():
         plotting.histograms({"one": [1, 2, 3], "two": [2, 3, 50]}, "length", upper=10),
         plotting.top_users({"u1": 10, "u2": 3}),
         plotting.memory_comparison(["a", "b"], [1e9, 2e6], [1e5, 1e5]),
+        plotting.learning_curves(pd.DataFrame({"bpc": [3.0, 2.5], "val_bpc": [3.1, 2.7]},
+                                              index=[1, 2]), 5.8, 4.4),
+        plotting.gradient_norms({"LSTM": [0.1, 0.5, 1.0], "SimpleRNN": [1e-4, 1e-2, 1.0]}),
+        plotting.temperature_distributions({0.5: [0.7, 0.2, 0.1], 1.0: [0.5, 0.3, 0.2]}, "abc"),
     ]
     assert plt.get_fignums() == []
-    assert [len(f.axes) for f in figs] == [1, 1, 1, 1, 1]
+    assert [len(f.axes) for f in figs] == [1, 1, 1, 1, 1, 1, 1, 2]
+    assert figs[6].axes[0].get_lines()[1].get_ydata().tolist() == [1e-4, 1e-2, 1.0]
     assert [t.get_text() for t in figs[0].axes[0].get_xticklabels()] == ["a", "b", "\\n"]
