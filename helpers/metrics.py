@@ -52,3 +52,38 @@ def distinct_ngram_ratio(text: str, n: int = 10) -> float:
     if not grams:
         raise ValueError(f"The text needs at least {n} characters for {n}-grams.")
     return len(set(grams)) / len(grams)
+
+
+def char_entropy_bits(text: str) -> float:
+    """Entropy in bits of the character frequencies of a text (how varied its characters are)."""
+    if not text:
+        raise ValueError("Cannot compute the entropy of an empty text.")
+    _, counts = np.unique(np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32), return_counts=True)
+    p = counts / counts.sum()
+    return float(-(p * np.log2(p)).sum())
+
+
+def words(text: str) -> list[str]:
+    """Lower-case alphabetic words of a text (apostrophes inside words kept)."""
+    import re
+
+    return re.findall(r"[a-zà-ÿ]+(?:'[a-z]+)?", text.lower())
+
+
+def real_word_share(text: str, vocabulary: set[str]) -> float:
+    """Share of the words of ``text`` found in ``vocabulary`` (e.g. the training corpus's words)."""
+    found = words(text)
+    if not found:
+        return 0.0
+    return sum(w in vocabulary for w in found) / len(found)
+
+
+def longest_copied(text: str, corpus: str) -> str:
+    """The longest passage of ``text`` that appears verbatim in ``corpus`` (memorization)."""
+    best = ""
+    for start in range(len(text)):
+        length = len(best) + 1
+        while start + length <= len(text) and text[start : start + length] in corpus:
+            best = text[start : start + length]
+            length += 1
+    return best

@@ -162,7 +162,7 @@ def temperature_distributions(probs: Mapping[float, Sequence[float]], chars: Seq
     """Bars of the next-character distribution at several temperatures.
 
     Args:
-        probs: Temperature -> probabilities over the vocabulary.
+        probs: Temperature (or any label) -> probabilities over the vocabulary.
         chars: The vocabulary's characters.
         top: Characters shown (the most likely at temperature 1 or the first given).
     """
@@ -173,6 +173,55 @@ def temperature_distributions(probs: Mapping[float, Sequence[float]], chars: Seq
     for ax, temp in zip(np.atleast_1d(axes), temps):
         ax.bar(range(len(chosen)), np.asarray(probs[temp])[chosen], color="tab:purple")
         ax.set_xticks(range(len(chosen)), [_label(chars[i]) for i in chosen], fontsize=8)
-        ax.set_title(f"temperature {temp}")
+        ax.set_title(f"temperature {temp}" if isinstance(temp, (int, float)) else str(temp))
     np.atleast_1d(axes)[0].set_ylabel("probability")
+    return _done(fig)
+
+
+def comparison_curves(curves: Mapping[str, Sequence[Sequence[float]]], target: float | None = None,
+                      title: str = "") -> Figure:
+    """Validation bits per character against training minutes, one line per model.
+
+    Args:
+        curves: Model label -> list of ``(training seconds, bits per character)``.
+        target: A level to mark (e.g. the one-hot recipe's best).
+        title: Figure title.
+    """
+    fig, ax = plt.subplots(figsize=(8, 4))
+    for label, points in curves.items():
+        seconds, bpc = zip(*points)
+        ax.plot(np.asarray(seconds) / 60, bpc, "o-", markersize=3, label=label)
+    if target is not None:
+        ax.axhline(target, color="grey", linestyle=":", label=f"one-hot best: {target:.2f}")
+    ax.set_xlabel("training minutes")
+    ax.set_ylabel("validation bits per character")
+    ax.set_title(title)
+    ax.legend()
+    return _done(fig)
+
+
+def temperature_effects(table) -> Figure:
+    """Four panels of text measures against temperature (notebook 06).
+
+    Args:
+        table: A pandas DataFrame indexed by temperature with the columns ``entropy bits``,
+            ``distinct 4-grams``, ``real words`` and ``longest copy``.
+    """
+    columns = ["entropy bits", "distinct 4-grams", "real words", "longest copy"]
+    fig, axes = plt.subplots(1, 4, figsize=(14, 3))
+    for ax, column in zip(axes, columns):
+        ax.plot(table.index, table[column], "o-")
+        ax.set_xlabel("temperature")
+        ax.set_title(column)
+    return _done(fig)
+
+
+def speed_bars(speeds: Mapping[str, float]) -> Figure:
+    """Horizontal bars (log scale) of characters per second for each generation method."""
+    names = list(speeds)
+    fig, ax = plt.subplots(figsize=(8, 0.6 * len(names) + 1))
+    ax.barh(names, [speeds[n] for n in names], color="tab:green")
+    ax.set_xscale("log")
+    ax.invert_yaxis()
+    ax.set_xlabel("characters per second (log scale)")
     return _done(fig)

@@ -43,12 +43,14 @@ class Profile:
         schedules: Training schedule per model key (``"alice"``, ``"nietzsche"``, ...).
         generate_chars: Characters generated in each sample.
         benchmark_windows: Windows used by in-notebook timing demonstrations.
+        compare_seconds: Training seconds per model in notebook 05's side-by-side comparison.
     """
 
     name: str
     schedules: dict[str, Schedule] = field(hash=False)
     generate_chars: int
     benchmark_windows: int
+    compare_seconds: float
 
     def schedule(self, key: str) -> Schedule:
         """The training schedule of the model ``key``.
@@ -67,17 +69,20 @@ PROFILES: dict[str, Profile] = {
     "ci": Profile("ci", {
         "alice": Schedule(epochs=1, steps_per_epoch=3, validation_steps=2),
         "nietzsche": Schedule(epochs=2, steps_per_epoch=3, validation_steps=2),
-    }, generate_chars=40, benchmark_windows=2_000),
+        "efficient": Schedule(epochs=2, steps_per_epoch=3, validation_steps=2),
+    }, generate_chars=40, benchmark_windows=2_000, compare_seconds=5),
     # Enough on a 2-core CPU to see learning (validation below the unigram baseline) in minutes.
     "default": Profile("default", {
         "alice": Schedule(epochs=4, steps_per_epoch=200, validation_steps=40),
         "nietzsche": Schedule(epochs=3, steps_per_epoch=400, validation_steps=40),
-    }, generate_chars=300, benchmark_windows=20_000),
+        "efficient": Schedule(epochs=6, steps_per_epoch=None, validation_steps=None),
+    }, generate_chars=300, benchmark_windows=20_000, compare_seconds=90),
     # The original tutorials' schedules (20 epochs for Alice, 60 for Nietzsche), for a GPU.
     "full": Profile("full", {
         "alice": Schedule(epochs=20, steps_per_epoch=None, validation_steps=None),
         "nietzsche": Schedule(epochs=60, steps_per_epoch=None, validation_steps=None),
-    }, generate_chars=600, benchmark_windows=200_000),
+        "efficient": Schedule(epochs=30, steps_per_epoch=None, validation_steps=None),
+    }, generate_chars=600, benchmark_windows=200_000, compare_seconds=600),
 }
 
 

@@ -151,11 +151,12 @@ def fit(
                      validation_steps=validation_steps, callbacks=cbs, verbose=verbose)
 
 
-def history_table(history: keras.callbacks.History) -> Any:
-    """The history as a pandas DataFrame, one row per epoch, with losses in bits per character."""
+def history_table(history: keras.callbacks.History | dict[str, list[float]]) -> Any:
+    """The history (a Keras ``History`` or its dict) as a pandas DataFrame, one row per epoch,
+    with the losses also in bits per character."""
     import pandas as pd
 
-    frame = pd.DataFrame(history.history)
+    frame = pd.DataFrame(history.history if hasattr(history, "history") else history)
     frame.index = pd.RangeIndex(1, len(frame) + 1, name="epoch")
     for column in ("loss", "val_loss"):
         if column in frame:
@@ -274,7 +275,7 @@ def fit_resumable(
     saver = SaveRunState(run_dir, vocab, recipe, seed, history)
     cbs = [keras.callbacks.TerminateOnNaN(), saver, *callbacks]
     try:
-        model.fit(train, validation_data=val, epochs=epochs, initial_epoch=first,
+        model.fit(train, validation_data=val, epochs=epochs, initial_epoch=first, shuffle=False,
                   steps_per_epoch=steps, validation_steps=validation_steps, callbacks=cbs,
                   verbose=verbose)
     except KeyboardInterrupt as stop:

@@ -31,6 +31,17 @@ def test_distinct_ngram_ratio_detects_loops():
         metrics.distinct_ngram_ratio("abc", 5)
 
 
+def test_text_measures():
+    assert metrics.char_entropy_bits("abab") == pytest.approx(1.0)
+    assert metrics.char_entropy_bits("aaaa") == pytest.approx(0.0)
+    assert metrics.words("It's the Übermensch, 2 times!") == ["it's", "the", "übermensch", "times"]
+    assert metrics.real_word_share("the cat zzq", {"the", "cat"}) == pytest.approx(2 / 3)
+    assert metrics.real_word_share("123", {"the"}) == 0.0
+    corpus = "supposing that truth is a woman--what then?"
+    assert metrics.longest_copied("xx truth is a wo yy", corpus) == " truth is a wo"
+    assert metrics.longest_copied("qqq", corpus) == ""
+
+
 def test_profiles_change_sizes_only():
     ci, default, full = (profiles.by_name(n) for n in ("ci", "default", "full"))
     for key in ("alice", "nietzsche"):

@@ -1,0 +1,65 @@
+"""helpers.pretrained: the manifest of shipped models, checksums, and the files themselves."""
+
+from __future__ import annotations
+
+import json
+
+import keras
+import pytest
+
+from helpers import checkpoint, corpora, generation, pretrained, recipes
+from helpers.vocab import Vocabulary
+
+
+def test_shipped_models_match_their_manifest():
+    entries = pretrained.manifest()
+    if not entries:
+        pytest.skip("no shipped models")
+    for name, entry in entries.items():
+        path = pretrained.path(name)  # verifies the sha256
+        assert path.stat().st_size == entry["bytes"] < 5_000_000
+        meta = checkpoint.read_metadata(path)
+        assert meta["recipe"] == entry["recipe"]
+        assert entry["corpus_sha256"] == corpora.info(entry["corpus"]).sha256
+        for key in ("epochs", "hardware", "finished", "best_val_bits_per_char"):
+            assert entry[key], key
+
+
+def test_a_shipped_model_generates_lower_case_text():
+    if "efficient" not in pretrained.available():
+        pytest.skip("no shipped efficient model")
+    ckpt = pretrained.load("efficient")
+    text = generation.generate_texts(ckpt.model, "what is noble? ", 60, 0.5, seed=0,
+                                     vocab=ckpt.vocab, recipe=ckpt.recipe)[0]
+    assert len(text) == 60 and text == text.lower()
+
+
+def test_checksum_mismatch_and_missing_files_are_refused(tmp_path, monkeypatch):
+    vocab = Vocabulary.from_text("abc ")
+    recipe = recipes.Recipe("embedding_lstm", "test", 10, 10, "ids")
+    model = recipes.embedding_lstm(vocab.size, embed_dim=4, units=4, jit_compile=False)
+    file = checkpoint.save(tmp_path / "m.keras", pretrained.strip_optimizer(model), vocab, recipe)
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(json.dumps({"m": {"file": "m.keras", "sha256": "0" * 64},
+                                    "gone": {"file": "gone.keras", "sha256": "0" * 64}}))
+    monkeypatch.setattr(pretrained, "MODELS_DIR", tmp_path)
+    monkeypatch.setattr(pretrained, "MANIFEST", manifest)
+    assert set(pretrained.available()) == {"m"}
+    with pytest.raises(checkpoint.CheckpointError, match="sha256"):
+        pretrained.path("m")
+    with pytest.raises(FileNotFoundError, match="train it"):
+        pretrained.path("gone")
+    with pytest.raises(KeyError, match="shipped: m, gone"):
+        pretrained.path("other")
+    manifest.write_text(json.dumps({"m": {"file": "m.keras", "sha256": corpora.sha256_of(file)}}))
+    loaded = pretrained.load("m")
+    assert loaded.vocab == vocab and not loaded.model.compiled
+
+
+def test_strip_optimizer_keeps_weights():
+    model = recipes.embedding_lstm(5, embed_dim=4, units=4, jit_compile=False)
+    copy = pretrained.strip_optimizer(model)
+    assert not copy.compiled
+    for a, b in zip(model.get_weights(), copy.get_weights()):
+        assert (a == b).all()
+    assert isinstance(copy, keras.Model)
