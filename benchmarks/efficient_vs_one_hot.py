@@ -31,22 +31,17 @@ import time
 
 import numpy as np
 
+from helpers import env
+
 WINDOW, STEP, VAL_FRACTION = 40, 3, 0.1
 
-
-def rss_kib(field: str) -> int:
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    raise RuntimeError(f"{field} not in /proc/self/status (Linux only)")
 
 
 def child(kind: str, budget: float, eval_every: float, units: int, seed: int) -> None:
     import tensorflow as tf  # imported first: the memory baseline includes it
 
-    baseline = rss_kib("VmRSS")
-    from helpers import corpora, env, recipes, windows
+    baseline = env.memory_kib("VmRSS")
+    from helpers import corpora, recipes, windows
     from helpers.vocab import Vocabulary
 
     env.seed_everything(seed)
@@ -113,7 +108,7 @@ def child(kind: str, budget: float, eval_every: float, units: int, seed: int) ->
             next_eval += eval_every
         if trained >= budget:
             break
-    peak = rss_kib("VmHWM")
+    peak = env.memory_kib("VmHWM")
     print(json.dumps({
         "kind": kind, "steps": steps, "steps_per_epoch": steps_per_epoch,
         "seconds_per_epoch": trained / steps * steps_per_epoch, "curve": curve,

@@ -24,16 +24,10 @@ import time
 
 import numpy as np
 
+from helpers import env
+
 WINDOW, STEP, BATCH = 40, 3, 128
 
-
-def rss_kib(field: str) -> int:
-    """Read ``VmRSS`` or ``VmHWM`` (peak) of this process from /proc, in KiB."""
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    raise RuntimeError(f"{field} not found in /proc/self/status (Linux only)")
 
 
 def classic_loop(text: str, char_to_id: dict[str, int], vocab_size: int) -> tuple[np.ndarray, np.ndarray]:
@@ -59,7 +53,7 @@ def memory_child(mode: str) -> None:
     text = corpora.load_text("nietzsche", lower=True)
     vocab = Vocabulary.from_text(text)
     ids = vocab.encode(text)
-    baseline = rss_kib("VmRSS")
+    baseline = env.memory_kib("VmRSS")
     checksum = 0
     if mode == "materialized":
         x, y = windows.encode_windows(ids, WINDOW, STEP, "one_hot", vocab.size)
@@ -70,7 +64,7 @@ def memory_child(mode: str) -> None:
         for i in range(len(stream)):
             xb, _ = stream[i]
             checksum += int(xb.sum())
-    peak = rss_kib("VmHWM")
+    peak = env.memory_kib("VmHWM")
     print(json.dumps({"mode": mode, "extra_peak_bytes": (peak - baseline) * 1024, "checksum": checksum}))
 
 

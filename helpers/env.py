@@ -117,6 +117,16 @@ def mixed_precision_supported() -> bool:
     return False
 
 
+def memory_kib(field: str = "VmRSS") -> int:
+    """This process's memory from ``/proc/self/status`` in KiB (Linux): ``VmRSS`` (resident now)
+    or ``VmHWM`` (peak resident so far). Used by the benchmarks."""
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise RuntimeError(f"{field} not found in /proc/self/status (Linux only)")
+
+
 def quiet_tensorflow() -> None:
     """Hide TensorFlow's Python-side warnings (e.g. tf.function retracing notes); errors still show."""
     import tensorflow as tf
