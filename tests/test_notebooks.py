@@ -64,7 +64,7 @@ def test_setup_first_then_summary_and_exercises_last(path):
     for head in heads[1:]:
         words = head.lstrip("#").split()
         assert words[0][0].isupper(), f"{head}: headings start with a capital"
-        later = [w for w in words[1:] if w.isalpha() and len(w) > 3]
+        later = [w for w in words[1:] if w.isalpha() and len(w) > 3 and not w.isupper()]
         assert not (later and all(w[0].isupper() for w in later)), (
             f"{head}: headings are sentence case, not Title Case"
         )
