@@ -21,7 +21,7 @@ from typing import Any
 
 import keras
 
-from helpers import recipes  # registers the bits_per_char metric for deserialization
+from helpers import recipes  # noqa: F401  (registers the bits_per_char metric for loading)
 from helpers.recipes import Recipe
 from helpers.vocab import Vocabulary
 
@@ -152,5 +152,3 @@ def load(path: Path | str, *, text: str | None = None, vocab: Vocabulary | None 
     model = keras.saving.load_model(path, compile=compile)
     return Checkpoint(model=model, vocab=saved_vocab, recipe=saved_recipe, info=meta["info"])
 
-
-__all__ = ["Checkpoint", "CheckpointError", "load", "read_metadata", "recipes", "save"]

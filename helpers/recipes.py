@@ -63,15 +63,12 @@ class Recipe:
         """Inverse of :meth:`to_dict`."""
         return cls(**data)
 
-    def features(self, vocab_size: int) -> int:
-        """Size of the last input axis: 1 for normalized integers, ``vocab_size`` for one-hot."""
-        return {"normalized_integer": 1, "one_hot": vocab_size, "ids": 0}[self.encoding] or 1
-
     def input_shape(self, vocab_size: int) -> tuple[int, ...]:
-        """Shape of one input window, without the batch axis."""
+        """Shape of one input window, without the batch axis: ``(window,)`` for ids,
+        ``(window, 1)`` for normalized integers, ``(window, vocab_size)`` for one-hot."""
         if self.encoding == "ids":
             return (self.window,)
-        return (self.window, self.features(vocab_size))
+        return (self.window, vocab_size if self.encoding == "one_hot" else 1)
 
     def prepare(self, text: str) -> str:
         """Clean text the way the training text was (lower-casing)."""
