@@ -39,7 +39,7 @@ def main() -> None:
         ckpt = pretrained.load("efficient")
         efficient, eff_vocab, eff_recipe, source = ckpt.model, ckpt.vocab, ckpt.recipe, "shipped"
     else:
-        efficient = recipes.embedding_lstm(vocab.size, units=256, jit_compile=False)
+        efficient = recipes.embedding_lstm(vocab.size, units=128, jit_compile=False)
         eff_vocab, eff_recipe, source = vocab, recipes.EFFICIENT, "untrained"
     seed_text = "what is noble? what does the word noble "
     rng = np.random.default_rng(0)

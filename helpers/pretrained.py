@@ -4,9 +4,9 @@ Each shipped model is one self-describing checkpoint (:mod:`helpers.checkpoint`)
 state, listed in ``models/manifest.json`` with its corpus sha256, recipe, schedule, validation bits
 per character, hardware, date and its own sha256. :func:`load` verifies the checksum before use.
 
-Train one (on whatever machine runs it, resumable) with::
+Train one (on whatever machine runs it; interrupted runs resume) with::
 
-    python -m helpers.pretrained train efficient
+    python -m helpers.pretrained train nietzsche      # or alice, efficient
 """
 
 from __future__ import annotations
@@ -29,13 +29,38 @@ MANIFEST = MODELS_DIR / "manifest.json"
 
 # What each shipped model is: how to build it and how long its full schedule is.
 SPECS: dict[str, dict[str, Any]] = {
-    "efficient": {
+    "alice": {
+        "file": "alice_normalized_integer.keras",
+        "recipe": recipes.ALICE,
+        "build": lambda vocab_size: recipes.normalized_integer_lstm(vocab_size),
+        "units": 256,
+        "epochs": profiles.by_name("full").schedule("alice").epochs,
+        "batch_size": 128,
+        "notebook": "03_normalized_integer_lstm",
+        "val_metric": "bits per character on the 100-character validation windows",
+    },
+    "nietzsche": {
+        "file": "nietzsche_one_hot.keras",
+        "recipe": recipes.NIETZSCHE,
+        "build": lambda vocab_size: recipes.one_hot_lstm(vocab_size),
+        "units": 128,
+        "epochs": profiles.by_name("full").schedule("nietzsche").epochs,
+        "batch_size": 128,
+        "notebook": "04_one_hot_lstm",
+        "val_metric": "bits per character on the 40-character validation windows",
+    },
+    "efficient": {  # notebook 05's model, wider (LSTM(256)) and on longer chunks than its CPU size
         "file": "nietzsche_efficient.keras",
-        "recipe": recipes.EFFICIENT,
+        "recipe": recipes.Recipe("embedding_lstm", "nietzsche", window=100, step=100,
+                                 encoding="ids"),
+        "build": lambda vocab_size: recipes.embedding_lstm(vocab_size, units=256,
+                                                          learning_rate=2e-3, jit_compile=False),
         "units": 256,
         "epochs": profiles.by_name("full").schedule("efficient").epochs,
         "batch_size": 64,
         "notebook": "05_efficient_training",
+        "val_metric": "bits per character at every position of the 100-character validation "
+                      "chunks",
     },
 }
 
@@ -75,6 +100,19 @@ def path(name: str) -> Path:
     return file
 
 
+def describe(name: str) -> dict[str, Any]:
+    """What a notebook shows about a shipped model: its schedule, validation score, hardware and
+    date, or, when it is not in ``models/``, the command that trains it."""
+    entry = manifest().get(name)
+    if entry is None or name not in available():
+        return {"model": name, "shipped": False,
+                "train it with": f"python -m helpers.pretrained train {name}"}
+    return {"model": name, "shipped": True, "epochs": entry["epochs"],
+            "validation bits/char": entry["best_val_bits_per_char"],
+            "measured on": entry["val_metric"], "trained on": entry["hardware"],
+            "finished": entry["finished"][:10]}
+
+
 def load(name: str) -> checkpoint.Checkpoint:
     """Load a shipped model after checking its sha256."""
     return checkpoint.load(path(name), compile=False)
@@ -100,7 +138,7 @@ def train(name: str, run_dir: Path | None = None, seed: int = 0) -> dict[str, An
     start = dt.datetime.now(dt.timezone.utc)
 
     def build() -> keras.Model:
-        return recipes.embedding_lstm(vocab.size, units=spec["units"], jit_compile=False)
+        return spec["build"](vocab.size)
 
     model, history, finished = training.fit_resumable(
         build, recipe, vocab, train_ids, val_ids, run_dir, epochs=spec["epochs"],
@@ -115,7 +153,7 @@ def train(name: str, run_dir: Path | None = None, seed: int = 0) -> dict[str, An
         "epochs": spec["epochs"], "batch_size": spec["batch_size"], "seed": seed,
         "final_val_bits_per_char": round(metrics.bits_per_char(history["val_loss"][-1]), 4),
         "best_val_bits_per_char": round(metrics.bits_per_char(best_val), 4),
-        "val_metric": "bits per character at every position of the 100-character validation chunks",
+        "val_metric": spec["val_metric"],
         "hardware": f"{report['cpu']}; accelerator: {report['accelerator']}",
         "tensorflow": report["tensorflow"], "keras": report["keras"],
         "finished": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),

@@ -8,6 +8,8 @@ the encoding and whether text is lower-cased. It is saved inside every checkpoin
   LSTM(256), Dropout(0.2), Dense softmax, Adam (Jason Brownlee's 2016 tutorial).
 * :data:`NIETZSCHE`: 40-character windows, step 3, one-hot ``(n, 40, V)``; LSTM(128), Dense
   softmax, RMSprop(learning_rate=0.01) (François Chollet's Keras example).
+* :data:`EFFICIENT` (notebook 05): integer ids in contiguous 50-character chunks, Embedding, LSTM
+  and Dense at every position, Adam; :func:`efficient_size` sizes it for the device.
 
 Both are compiled with sparse cross-entropy on integer targets (the same loss as the originals'
 categorical cross-entropy on one-hot targets, without the one-hot target array), a bits-per-character
@@ -100,8 +102,32 @@ class Recipe:
 ALICE = Recipe("normalized_integer_lstm", "alice", window=100, step=1,
                encoding="normalized_integer")
 NIETZSCHE = Recipe("one_hot_lstm", "nietzsche", window=40, step=3, encoding="one_hot")
-EFFICIENT = Recipe("embedding_lstm", "nietzsche", window=100, step=100, encoding="ids")
-"""Notebook 05's model: integer ids, chunks of 100 characters with a target at every position."""
+EFFICIENT = Recipe("embedding_lstm", "nietzsche", window=50, step=50, encoding="ids")
+"""Notebook 05's model: integer ids, chunks of 50 characters with a target at every position."""
+
+
+@dataclass(frozen=True)
+class Size:
+    """How big notebook 05's model is and how it is fed, for one kind of device."""
+
+    units: int
+    batch_size: int
+    learning_rate: float
+
+
+def efficient_size(gpu: bool) -> Size:
+    """Notebook 05's model size for the device it trains on.
+
+    On a GPU: LSTM(512), 256 chunks per batch, Adam 2e-3, chosen because the fused cuDNN kernel
+    runs a wide layer over a big batch in about the time of a narrow one (this project has not
+    yet had a GPU to measure the choice on). On a CPU: LSTM(128), 32 chunks per batch, Adam 5e-3: on the
+    course's 2-core CPU an epoch of LSTM(128) with batches of 32 took 15 s and LSTM(256) 89 s, and
+    the small model learned the most per second (``benchmarks/efficient_vs_one_hot.py`` compares
+    it with the one-hot recipe).
+    """
+    if gpu:
+        return Size(units=512, batch_size=256, learning_rate=2e-3)
+    return Size(units=128, batch_size=32, learning_rate=5e-3)
 
 
 def _compile(model: keras.Model, optimizer: keras.optimizers.Optimizer) -> keras.Model:
@@ -139,7 +165,7 @@ def embedding_lstm(vocab_size: int, embed_dim: int = 64, units: int = 512,
     """The efficient model of notebook 05: Embedding, LSTM over every position, Dense softmax.
 
     It reads integer ids of any length and predicts the next character at *every* position
-    (``return_sequences=True``), so one chunk of 100 characters gives 100 training targets. Its LSTM
+    (``return_sequences=True``), so one chunk of 50 characters gives 50 training targets. Its LSTM
     keeps the defaults that make it eligible for the fused cuDNN kernel on a GPU. The output layer
     computes in float32, so the model also trains under the ``mixed_float16`` policy.
 

@@ -16,6 +16,7 @@ The losses are in nats; the ``bits_per_char`` metric reports them in bits.
 from __future__ import annotations
 
 import json
+import math
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -181,9 +182,15 @@ def default_run_dir(name: str) -> Path:
     return Path("runs") / name
 
 
+def _rng_variables(model: keras.Model) -> list:
+    """The random-number states of a model's layers (e.g. Dropout's), in layer order."""
+    return [v for v in model.variables if v.path.endswith("seed_generator_state")]
+
+
 class SaveRunState(keras.callbacks.Callback):
     """After every epoch, atomically save what a resumed run needs: weights, optimizer state,
-    the epoch reached, the data-order seed and the history so far (one ``.keras`` file)."""
+    the layers' random-number states (dropout masks), the epoch reached, the data-order seed and
+    the history so far (one ``.keras`` file)."""
 
     def __init__(self, run_dir: Path | str, vocab: Vocabulary, recipe: Recipe, seed: int,
                  history: dict[str, list[float]] | None = None):
@@ -195,8 +202,10 @@ class SaveRunState(keras.callbacks.Callback):
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         for key, value in (logs or {}).items():
             self.history.setdefault(key, []).append(float(value))
+        rng = [np.asarray(v.numpy()).tolist() for v in _rng_variables(self.model)]
         checkpoint.save(self.path, self.model, self.vocab, self.recipe,
-                        {"epoch": epoch + 1, "seed": self.seed, "history": self.history})
+                        {"epoch": epoch + 1, "seed": self.seed, "history": self.history,
+                         "rng": rng})
 
 
 class InterruptAfter(keras.callbacks.Callback):
@@ -226,7 +235,10 @@ def fit_resumable(
     callbacks: Sequence[keras.callbacks.Callback] = (),
     verbose: int | str = 2,
 ) -> tuple[keras.Model, dict[str, list[float]], bool]:
-    """Train on contiguous chunks, resuming from ``run_dir`` if an earlier run left state there.
+    """Train a recipe's model, resuming from ``run_dir`` if an earlier run left state there.
+
+    An ``"ids"`` recipe (notebook 05) trains on contiguous chunks of ``recipe.window`` characters
+    with a target at every position; a classic recipe (notebooks 03, 04) on its streamed windows.
 
     Re-running the same call after a disconnect or an interruption continues from the last
     completed epoch (at most one epoch is lost): the model, its optimizer state and the history are
@@ -235,13 +247,13 @@ def fit_resumable(
 
     Args:
         build: Makes a new compiled model (called only when there is no state to resume).
-        recipe: Its recipe (``encoding="ids"``; ``window`` is the chunk length).
+        recipe: Its recipe (for ``encoding="ids"``, ``window`` is the chunk length).
         vocab: Its vocabulary.
         train_ids: Encoded training text.
         val_ids: Encoded validation tail.
         run_dir: Folder for the run's state (see :func:`default_run_dir`).
         epochs: Total epochs of the run.
-        batch_size: Chunks per batch.
+        batch_size: Chunks (or windows) per batch.
         seed: Data-order seed; saved with the state and checked on resume.
         steps_per_epoch: Batches per epoch (default: every chunk once).
         validation_steps: Validation batches per epoch (default: all).
@@ -262,16 +274,28 @@ def fit_resumable(
                 f"{state} belongs to a run with seed {ckpt.info.get('seed')}, not {seed}: use that "
                 "seed to resume it, or another run_dir to start afresh.")
         model, first, history = ckpt.model, int(ckpt.info["epoch"]), ckpt.info["history"]
+        for variable, value in zip(_rng_variables(model), ckpt.info.get("rng", [])):
+            variable.assign(np.asarray(value, dtype=variable.dtype))
         print(f"Resuming {state} after epoch {first} of {epochs}.")
     else:
         model = build()
     if first >= epochs:
         return model, history, True
-    per_epoch = windows.chunk_count(len(train_ids), recipe.window) // batch_size
-    steps = min(steps_per_epoch or per_epoch, per_epoch)
-    train = windows.chunk_dataset(train_ids, recipe.window, batch_size, seed, first, epochs,
-                                  batches_per_epoch=steps)
-    val = windows.chunk_dataset(val_ids, recipe.window, batch_size, shuffle=False)
+    if recipe.encoding == "ids":
+        per_epoch = windows.chunk_count(len(train_ids), recipe.window) // batch_size
+        steps = min(steps_per_epoch or per_epoch, per_epoch)
+        train = windows.chunk_dataset(train_ids, recipe.window, batch_size, seed, first, epochs,
+                                      batches_per_epoch=steps)
+        val = windows.chunk_dataset(val_ids, recipe.window, batch_size, shuffle=False)
+    else:
+        per_epoch = math.ceil(windows.count_windows(len(train_ids), recipe.window, recipe.step)
+                              / batch_size)
+        steps = min(steps_per_epoch or per_epoch, per_epoch)
+        train = windows.window_dataset(train_ids, recipe.window, recipe.step, recipe.encoding,
+                                       vocab.size, batch_size, seed, first, epochs,
+                                       batches_per_epoch=steps)
+        val = windows.window_dataset(val_ids, recipe.window, recipe.step, recipe.encoding,
+                                     vocab.size, batch_size, shuffle=False)
     saver = SaveRunState(run_dir, vocab, recipe, seed, history)
     cbs = [keras.callbacks.TerminateOnNaN(), saver, *callbacks]
     try:

@@ -190,8 +190,10 @@ class WindowBatches(keras.utils.PyDataset):
         encoding: One of :data:`ENCODINGS`.
         vocab_size: Size of the vocabulary.
         batch_size: Windows per batch; the last batch may be smaller.
-        shuffle: Visit windows in a new random order each epoch.
+        shuffle: Visit windows in a new random order each epoch; the order of epoch ``e`` depends
+            only on ``(seed, e)`` (:func:`epoch_order`), so a resumed run sees the same batches.
         seed: Seed of the shuffling.
+        first_epoch: The epoch this stream starts at (0 for a new run; the epoch to resume from).
         **kwargs: ``workers``, ``use_multiprocessing``, ``max_queue_size`` for Keras.
     """
 
@@ -205,6 +207,7 @@ class WindowBatches(keras.utils.PyDataset):
         batch_size: int = 128,
         shuffle: bool = False,
         seed: int = 0,
+        first_epoch: int = 0,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -215,8 +218,8 @@ class WindowBatches(keras.utils.PyDataset):
         self.window, self.step, self.encoding = window, step, encoding
         self.vocab_size, self.batch_size, self.shuffle = vocab_size, batch_size, shuffle
         self.starts = window_starts(len(self.ids), window, step)
-        self._rng = np.random.default_rng(seed)
-        self._order = self._rng.permutation(len(self.starts)) if shuffle else None
+        self.seed, self.epoch = seed, first_epoch
+        self._order = epoch_order(len(self.starts), seed, first_epoch) if shuffle else None
 
     @property
     def num_batches(self) -> int:
@@ -234,9 +237,10 @@ class WindowBatches(keras.utils.PyDataset):
         return encode_batch(self.ids, starts, self.window, self.encoding, self.vocab_size)
 
     def on_epoch_end(self) -> None:
-        """Draw a new window order when shuffling."""
+        """Move to the next epoch (and its window order, when shuffling)."""
+        self.epoch += 1
         if self.shuffle:
-            self._order = self._rng.permutation(len(self.starts))
+            self._order = epoch_order(len(self.starts), self.seed, self.epoch)
 
 
 # ------------------------------------------------------------------ contiguous chunks (notebook 05)
@@ -269,10 +273,11 @@ def chunk_arrays(ids: np.ndarray, seq_len: int) -> tuple[np.ndarray, np.ndarray]
     return x, y
 
 
-def epoch_order(n_chunks: int, seed: int, epoch: int) -> np.ndarray:
-    """The order chunks are visited in during ``epoch``: a function of ``(seed, epoch)`` only, so a
-    resumed run visits exactly the batches an uninterrupted one would have."""
-    return np.random.default_rng([seed, epoch]).permutation(n_chunks)
+def epoch_order(n_items: int, seed: int, epoch: int) -> np.ndarray:
+    """The order chunks (or windows) are visited in during ``epoch``: a function of
+    ``(seed, epoch)`` only, so a resumed run visits exactly the batches an uninterrupted one would
+    have."""
+    return np.random.default_rng([seed, epoch]).permutation(n_items)
 
 
 def chunk_dataset(ids: np.ndarray, seq_len: int, batch_size: int, seed: int = 0,
@@ -316,3 +321,58 @@ def chunk_dataset(ids: np.ndarray, seq_len: int, batch_size: int, seed: int = 0,
     data = data.map(lambda i: (tf.gather(xs, i), tf.gather(ys, i)),
                     num_parallel_calls=tf.data.AUTOTUNE)
     return data.prefetch(tf.data.AUTOTUNE)
+
+
+def window_dataset(ids: np.ndarray, window: int, step: int, encoding: str, vocab_size: int,
+                   batch_size: int = 128, seed: int = 0, first_epoch: int = 0, epochs: int = 1,
+                   shuffle: bool = True, batches_per_epoch: int | None = None):
+    """The batches of :class:`WindowBatches` as a ``tf.data`` pipeline (resumable classic runs).
+
+    Each batch is built inside TensorFlow from the encoded text (gather, then one-hot or divide),
+    in parallel with training, so it costs less than a Python ``PyDataset``. Epoch ``e`` visits the
+    windows in :func:`epoch_order` ``(seed, e)``, the order :class:`WindowBatches` uses, so a run
+    resumed at ``first_epoch`` trains on the batches an uninterrupted run would have.
+
+    Args:
+        ids: The encoded text.
+        window: Characters per window.
+        step: Characters between window starts.
+        encoding: One of :data:`ENCODINGS`.
+        vocab_size: Size of the vocabulary.
+        batch_size: Windows per batch (each epoch's last batch may be smaller).
+        seed: Shuffling seed.
+        first_epoch: The epoch the pipeline starts at.
+        epochs: The epoch it stops before.
+        shuffle: ``False`` for validation (windows in text order).
+        batches_per_epoch: Use only the first this many batches of each epoch.
+
+    Returns:
+        A ``tf.data.Dataset`` of ``(x, y)`` batches equal to :func:`encode_batch`'s.
+    """
+    import tensorflow as tf
+
+    _check_encoding(encoding)
+    starts = window_starts(len(ids), window, step)
+    per_epoch = len(starts) if batches_per_epoch is None else min(len(starts),
+                                                                  batches_per_epoch * batch_size)
+    orders = [epoch_order(len(starts), seed, e) if shuffle else np.arange(len(starts))
+              for e in range(first_epoch, epochs)]
+    text = tf.constant(np.asarray(ids, dtype=np.int32))
+    offsets = tf.range(window + 1, dtype=tf.int64)
+    epoch_sets = [tf.data.Dataset.from_tensor_slices(starts[o[:per_epoch]])
+                  .batch(batch_size) for o in orders]
+    data = epoch_sets[0]
+    for more in epoch_sets[1:]:
+        data = data.concatenate(more)
+
+    def build(batch_starts):
+        both = tf.gather(text, batch_starts[:, None] + offsets[None, :])
+        x, y = both[:, :window], both[:, window]
+        if encoding == "one_hot":
+            x = tf.cast(tf.one_hot(x, vocab_size), tf.bool)
+        elif encoding == "normalized_integer":
+            x = tf.cast(tf.cast(x, tf.float64) / vocab_size, tf.float32)[..., None]  # as NumPy
+        return x, y
+
+    return data.map(build, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+

@@ -123,6 +123,31 @@ def test_resumed_training_ends_with_the_same_weights(vocab, tmp_path):
                                epochs=4, seed=12, verbose=0)
 
 
+@pytest.mark.parametrize("encoding", ["one_hot", "normalized_integer"])
+def test_classic_recipes_resume_exactly_too(vocab, tmp_path, encoding):
+    recipe = recipes.Recipe(f"{encoding}_test", "test", window=12, step=3, encoding=encoding)
+    train_ids, val_ids = windows.split_tail(vocab.encode(TEXT), 0.2)
+
+    def build():
+        keras.utils.set_random_seed(3)
+        if encoding == "one_hot":
+            return recipes.one_hot_lstm(vocab.size, window=12, units=8)
+        return recipes.normalized_integer_lstm(vocab.size, window=12, units=8)
+
+    kwargs = dict(epochs=3, batch_size=32, seed=5, verbose=0)
+    straight, hist_a, _ = training.fit_resumable(build, recipe, vocab, train_ids, val_ids,
+                                                 tmp_path / "a", **kwargs)
+    training.fit_resumable(build, recipe, vocab, train_ids, val_ids, tmp_path / "b",
+                           callbacks=[training.InterruptAfter(2)], **kwargs)
+    resumed, hist_b, done = training.fit_resumable(build, recipe, vocab, train_ids, val_ids,
+                                                   tmp_path / "b", **kwargs)
+    assert done and len(hist_b["val_loss"]) == 3
+    assert hist_a["loss"][-1] < hist_a["loss"][0]
+    for wa, wb in zip(straight.get_weights(), resumed.get_weights()):
+        np.testing.assert_allclose(wa, wb, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(hist_a["val_loss"], hist_b["val_loss"], rtol=1e-5)
+
+
 def test_cudnn_eligibility_names_what_breaks_it():
     assert recipes.cudnn_eligibility(keras.layers.LSTM(8)) == []
     reasons = recipes.cudnn_eligibility(keras.layers.LSTM(8, recurrent_dropout=0.1, unroll=True))

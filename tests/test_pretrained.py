@@ -19,7 +19,8 @@ def test_shipped_models_match_their_manifest():
         path = pretrained.path(name)  # verifies the sha256
         assert path.stat().st_size == entry["bytes"] < 5_000_000
         meta = checkpoint.read_metadata(path)
-        assert meta["recipe"] == entry["recipe"]
+        assert meta["recipe"] == entry["recipe"] == pretrained.SPECS[name]["recipe"].to_dict()
+        assert entry["units"] == pretrained.SPECS[name]["units"]
         assert entry["corpus_sha256"] == corpora.info(entry["corpus"]).sha256
         for key in ("epochs", "hardware", "finished", "best_val_bits_per_char"):
             assert entry[key], key
@@ -63,3 +64,23 @@ def test_strip_optimizer_keeps_weights():
     for a, b in zip(model.get_weights(), copy.get_weights()):
         assert (a == b).all()
     assert isinstance(copy, keras.Model)
+
+
+@pytest.mark.parametrize("name", sorted(pretrained.SPECS))
+def test_every_spec_builds_a_model_for_its_recipe(name):
+    spec = pretrained.SPECS[name]
+    recipe = spec["recipe"]
+    model = spec["build"](30)
+    assert model.compiled
+    expected = (None,) if recipe.encoding == "ids" else recipe.input_shape(30)
+    assert tuple(model.input_shape[1:]) == expected
+    assert model.output_shape[-1] == 30
+    assert spec["notebook"].startswith(("03", "04", "05"))
+    assert spec["epochs"] >= 20
+
+
+def test_describe_says_how_to_train_a_missing_model(tmp_path, monkeypatch):
+    monkeypatch.setattr(pretrained, "MANIFEST", tmp_path / "manifest.json")
+    assert pretrained.describe("alice") == {
+        "model": "alice", "shipped": False,
+        "train it with": "python -m helpers.pretrained train alice"}

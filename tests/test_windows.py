@@ -86,6 +86,42 @@ def test_shuffling_changes_the_order_each_epoch_but_not_the_content():
     assert sorted(map(tuple, first)) == sorted(map(tuple, second))
 
 
+def test_a_stream_started_at_a_later_epoch_matches_one_that_got_there():
+    ids = np.arange(300) % 11
+    running = windows.WindowBatches(ids, 6, 2, "ids", 11, batch_size=32, shuffle=True, seed=4)
+    for _ in range(2):
+        running.on_epoch_end()
+    resumed = windows.WindowBatches(ids, 6, 2, "ids", 11, batch_size=32, shuffle=True, seed=4,
+                                    first_epoch=2)
+    for i in range(len(resumed)):
+        np.testing.assert_array_equal(running[i][0], resumed[i][0])
+        np.testing.assert_array_equal(running[i][1], resumed[i][1])
+
+
+@pytest.mark.parametrize("encoding", windows.ENCODINGS)
+def test_window_dataset_gives_the_streamed_batches(encoding):
+    text = TEXT * 5
+    vocab = Vocabulary.from_text(text)
+    ids = vocab.encode(text)
+    stream = windows.WindowBatches(ids, 12, 2, encoding, vocab.size, batch_size=16, shuffle=True,
+                                   seed=9, first_epoch=1)
+    data = list(windows.window_dataset(ids, 12, 2, encoding, vocab.size, 16, seed=9,
+                                       first_epoch=1, epochs=3))
+    assert len(data) == 2 * len(stream)
+    for epoch in range(2):
+        for i in range(len(stream)):
+            x, y = data[epoch * len(stream) + i]
+            np.testing.assert_array_equal(x.numpy(), stream[i][0])
+            np.testing.assert_array_equal(y.numpy(), stream[i][1])
+        stream.on_epoch_end()
+    val = list(windows.window_dataset(ids, 12, 2, encoding, vocab.size, 16, shuffle=False))
+    x_all, y_all = windows.encode_windows(ids, 12, 2, encoding, vocab.size)
+    np.testing.assert_array_equal(np.concatenate([x.numpy() for x, _ in val]), x_all)
+    short = list(windows.window_dataset(ids, 12, 2, encoding, vocab.size, 16, seed=9,
+                                        epochs=2, batches_per_epoch=3))
+    assert len(short) == 6 and all(len(y) == 16 for _, y in short)
+
+
 def test_too_short_text_and_bad_arguments():
     with pytest.raises(ValueError, match="needs at least 41"):
         windows.window_starts(40, 40, 3)
