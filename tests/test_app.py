@@ -121,6 +121,12 @@ def test_voila_app_generates_text_in_headless_chromium(tmp_path):
     except Exception:
         log.flush()
         print((tmp_path / "voila.log").read_text()[-4000:])
+        try:  # what the page showed when the wait gave up
+            labels = [e.text for e in browser.find_elements(By.CSS_SELECTOR, ".widget-label")]
+            print("page output:", browser.find_element(By.CSS_SELECTOR, ".robo-output").text[:300])
+            print("page labels:", labels)
+        except Exception as err:  # the page itself may be what failed
+            print("page not readable:", err)
         raise
     finally:
         browser.quit()
