@@ -136,6 +136,8 @@ def train(name: str, run_dir: Path | None = None, seed: int = 0) -> dict[str, An
     train_ids, val_ids = windows.split_tail(vocab.encode(text), 0.1)
     run_dir = run_dir or training.default_run_dir(f"pretrain_{name}")
     start = dt.datetime.now(dt.timezone.utc)
+    state = run_dir / training.STATE_FILE
+    resumed_after = checkpoint.read_metadata(state)["info"]["epoch"] if state.is_file() else 0
 
     def build() -> keras.Model:
         return spec["build"](vocab.size)
@@ -157,7 +159,8 @@ def train(name: str, run_dir: Path | None = None, seed: int = 0) -> dict[str, An
         "hardware": f"{report['cpu']}; accelerator: {report['accelerator']}",
         "tensorflow": report["tensorflow"], "keras": report["keras"],
         "finished": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "started": start.isoformat(timespec="seconds"), "notebook": spec["notebook"],
+        "started": start.isoformat(timespec="seconds"), "resumed_after_epoch": resumed_after,
+        "notebook": spec["notebook"],
     }
     target = MODELS_DIR / spec["file"]
     checkpoint.save(target, strip_optimizer(model), vocab, recipe, facts)

@@ -84,3 +84,31 @@ def test_describe_says_how_to_train_a_missing_model(tmp_path, monkeypatch):
     assert pretrained.describe("alice") == {
         "model": "alice", "shipped": False,
         "train it with": "python -m helpers.pretrained train alice"}
+
+
+def test_train_writes_a_verified_model_and_resumes(tmp_path, monkeypatch):
+    """The training command end to end on a tiny text: a one-epoch run, then the same run extended
+    to two epochs resumes after the first, and both write a model that loads and checks out."""
+    models = tmp_path / "models"
+    monkeypatch.setattr(pretrained, "MODELS_DIR", models)
+    monkeypatch.setattr(pretrained, "MANIFEST", models / "manifest.json")
+    text = "the will to power is the will to life, and life is the will to more. " * 30
+    monkeypatch.setattr(corpora, "load_text", lambda name, lower=False: text)
+    spec = dict(pretrained.SPECS["nietzsche"], epochs=1, batch_size=32,
+                build=lambda vocab_size: recipes.one_hot_lstm(vocab_size, units=8))
+    monkeypatch.setitem(pretrained.SPECS, "nietzsche", spec)
+    run_dir = tmp_path / "run"
+
+    first = pretrained.train("nietzsche", run_dir=run_dir)
+    assert (first["epochs"], first["resumed_after_epoch"]) == (1, 0)
+    spec["epochs"] = 2
+    second = pretrained.train("nietzsche", run_dir=run_dir)
+    assert (second["epochs"], second["resumed_after_epoch"]) == (2, 1)
+
+    entry = pretrained.manifest()["nietzsche"]
+    assert entry["sha256"] == corpora.sha256_of(models / spec["file"]) == second["sha256"]
+    assert entry["corpus_sha256"] == corpora.info("nietzsche").sha256
+    assert entry["best_val_bits_per_char"] <= entry["final_val_bits_per_char"]
+    shipped = pretrained.load("nietzsche")
+    assert shipped.recipe == recipes.NIETZSCHE and shipped.vocab.size == len(set(text))
+    assert pretrained.describe("nietzsche")["shipped"] is True
