@@ -101,14 +101,16 @@ def path(name: str) -> Path:
 
 
 def describe(name: str) -> dict[str, Any]:
-    """What a notebook shows about a shipped model: its schedule, validation score, hardware and
-    date, or, when it is not in ``models/``, the command that trains it."""
+    """What a notebook shows about a shipped model: its schedule, validation scores (of the shipped
+    last epoch and the run's best), hardware and date, or, when it is not in ``models/``, the
+    command that trains it."""
     entry = manifest().get(name)
     if entry is None or name not in available():
         return {"model": name, "shipped": False,
                 "train it with": f"python -m helpers.pretrained train {name}"}
     return {"model": name, "shipped": True, "epochs": entry["epochs"],
-            "validation bits/char": entry["best_val_bits_per_char"],
+            "validation bits/char of the shipped (last) epoch": entry["final_val_bits_per_char"],
+            "best validation bits/char of the run": entry["best_val_bits_per_char"],
             "measured on": entry["val_metric"], "trained on": entry["hardware"],
             "finished": entry["finished"][:10]}
 
