@@ -27,13 +27,13 @@ from helpers.vocab import Vocabulary
 MODELS_DIR = corpora.REPO_ROOT / "models"
 MANIFEST = MODELS_DIR / "manifest.json"
 
-# What each shipped model is: how to build it and how long its full schedule is.
+# What each shipped model is: how to build it and how long its full schedule is (its width is read
+# from the built model, see :func:`lstm_units`).
 SPECS: dict[str, dict[str, Any]] = {
     "alice": {
         "file": "alice_normalized_integer.keras",
         "recipe": recipes.ALICE,
         "build": lambda vocab_size: recipes.normalized_integer_lstm(vocab_size),
-        "units": 256,
         "epochs": profiles.by_name("full").schedule("alice").epochs,
         "batch_size": 128,
         "notebook": "03_normalized_integer_lstm",
@@ -43,7 +43,6 @@ SPECS: dict[str, dict[str, Any]] = {
         "file": "nietzsche_one_hot.keras",
         "recipe": recipes.NIETZSCHE,
         "build": lambda vocab_size: recipes.one_hot_lstm(vocab_size),
-        "units": 128,
         "epochs": profiles.by_name("full").schedule("nietzsche").epochs,
         "batch_size": 128,
         "notebook": "04_one_hot_lstm",
@@ -55,7 +54,6 @@ SPECS: dict[str, dict[str, Any]] = {
                                  encoding="ids"),
         "build": lambda vocab_size: recipes.embedding_lstm(vocab_size, units=256,
                                                           learning_rate=2e-3, jit_compile=False),
-        "units": 256,
         "epochs": profiles.by_name("full").schedule("efficient").epochs,
         "batch_size": 64,
         "notebook": "05_efficient_training",
@@ -115,6 +113,11 @@ def describe(name: str) -> dict[str, Any]:
             "finished": entry["finished"][:10]}
 
 
+def lstm_units(model: keras.Model) -> int:
+    """The width of a model's (first) LSTM layer, as the manifest records it."""
+    return next(layer.units for layer in model.layers if isinstance(layer, keras.layers.LSTM))
+
+
 def load(name: str) -> checkpoint.Checkpoint:
     """Load a shipped model after checking its sha256."""
     return checkpoint.load(path(name), compile=False)
@@ -152,7 +155,7 @@ def train(name: str, run_dir: Path | None = None, seed: int = 0) -> dict[str, An
     best_val = min(history["val_loss"])
     report = env.report()
     facts = {
-        "file": spec["file"], "recipe": recipe.to_dict(), "units": spec["units"],
+        "file": spec["file"], "recipe": recipe.to_dict(), "units": lstm_units(model),
         "corpus": recipe.corpus, "corpus_sha256": corpora.info(recipe.corpus).sha256,
         "epochs": spec["epochs"], "batch_size": spec["batch_size"], "seed": seed,
         "final_val_bits_per_char": round(metrics.bits_per_char(history["val_loss"][-1]), 4),

@@ -20,7 +20,7 @@ def test_shipped_models_match_their_manifest():
         assert path.stat().st_size == entry["bytes"] < 5_000_000
         meta = checkpoint.read_metadata(path)
         assert meta["recipe"] == entry["recipe"] == pretrained.SPECS[name]["recipe"].to_dict()
-        assert entry["units"] == pretrained.SPECS[name]["units"]
+        assert entry["units"] == pretrained.lstm_units(pretrained.load(name).model)
         assert entry["corpus_sha256"] == corpora.info(entry["corpus"]).sha256
         for key in ("epochs", "hardware", "finished", "best_val_bits_per_char"):
             assert entry[key], key
@@ -109,6 +109,7 @@ def test_train_writes_a_verified_model_and_resumes(tmp_path, monkeypatch):
     assert entry["sha256"] == corpora.sha256_of(models / spec["file"]) == second["sha256"]
     assert entry["corpus_sha256"] == corpora.info("nietzsche").sha256
     assert entry["best_val_bits_per_char"] <= entry["final_val_bits_per_char"]
+    assert entry["units"] == 8  # read from the model the spec built
     shipped = pretrained.load("nietzsche")
     assert shipped.recipe == recipes.NIETZSCHE and shipped.vocab.size == len(set(text))
     assert pretrained.describe("nietzsche")["shipped"] is True
