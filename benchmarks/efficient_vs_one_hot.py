@@ -1,4 +1,4 @@
-"""Benchmark: notebook 05's efficient model against the classic 40-char one-hot recipe.
+"""Benchmark: notebook 06's efficient model against the classic 40-char one-hot recipe.
 
 Both train on lower-cased Nietzsche (the last 10% held out) for the same wall-clock budget on this
 machine, each in a fresh process, and are scored on the same held-out task: the validation
@@ -6,8 +6,8 @@ windows of 40 characters, predicting the character after each (bits per characte
 
 * one-hot: the classic tutorial as written, every window materialized one-hot and fed to
   ``model.fit(x, y, batch_size=128)``;
-* efficient: notebook 05's path, integer chunks streamed by ``windows.chunk_dataset`` into
-  ``recipes.embedding_lstm`` sized by ``recipes.efficient_size`` for this device.
+* efficient: notebook 06's path, the efficient recipe (``recipes.efficient``, sized for this
+  device) on its own streamed batches: contiguous chunks of ids with a target at every position.
 
 Printed, from this one run:
 
@@ -43,7 +43,6 @@ from helpers import env, recipes
 WINDOW, STEP, VAL_FRACTION = 40, 3, 0.1
 
 
-
 def child(kind: str, args: argparse.Namespace) -> None:
     import keras
     import tensorflow as tf  # imported first: the memory baseline includes it
@@ -63,33 +62,40 @@ def child(kind: str, args: argparse.Namespace) -> None:
     if kind == "one_hot":
         # The classic tutorial: materialize every window one-hot, then model.fit(x, y, 128).
         x, y = windows.encode_windows(train_ids, WINDOW, STEP, "one_hot", vocab.size)
-        model = recipes.one_hot_lstm(vocab.size, window=WINDOW)
+        model = recipes.NIETZSCHE.build(vocab.size)
         units, batch, steps_per_epoch = 128, 128, math.ceil(len(y) / 128)
         data_bytes = x.nbytes + y.nbytes
         fit_args = dict(x=x, y=y, batch_size=batch, shuffle=True)
 
         def score(ids):
-            return np.asarray(model.predict_on_batch(windows.encode_inputs(ids, "one_hot",
-                                                                           vocab.size)))
+            return np.asarray(
+                model.predict_on_batch(windows.encode_inputs(ids, "one_hot", vocab.size))
+            )
     else:
-        # Notebook 05's path: integer chunks streamed by tf.data, a target at every position.
-        # XLA only where it pays: on a CPU it adds ~300 MB of compiler memory and no speed.
-        model = recipes.embedding_lstm(vocab.size, embed_dim=args.embed, units=args.units,
-                                       learning_rate=args.lr,
-                                       jit_compile=bool(tf.config.list_physical_devices("GPU")))
+        # Notebook 06's path: the recipe's own tf.data stream, a target at every position.
+        # No XLA on a CPU: there it adds ~300 MB of compiler memory and no speed.
+        gpu = bool(tf.config.list_physical_devices("GPU"))
+        recipe = recipes.efficient("gpu" if gpu else "cpu").replace(
+            window=args.chunk,
+            embed_dim=args.embed,
+            units=args.units,
+            batch_size=args.batch,
+            learning_rate=args.lr,
+        )
+        model = recipe.build(vocab.size, jit_compile=gpu)
         units, batch = args.units, args.batch
-        cx, _ = windows.chunk_arrays(train_ids, args.chunk)
-        steps_per_epoch = len(cx) // batch
-        data_bytes = train_ids.nbytes + 2 * cx.nbytes
-        fit_args = dict(x=windows.chunk_dataset(train_ids, args.chunk, batch, seed=args.seed,
-                                                epochs=epochs),
-                        steps_per_epoch=steps_per_epoch)
+        steps_per_epoch = recipe.batches_per_epoch(len(train_ids))
+        data_bytes = recipe.estimate_bytes(len(train_ids), vocab.size, streamed=True)
+        fit_args = dict(
+            x=recipe.dataset(train_ids, vocab.size, shuffle=True, seed=args.seed, epochs=epochs),
+            steps_per_epoch=steps_per_epoch,
+        )
 
         def score(ids):  # the prediction after the 40th character; a copy, not a view
             return np.asarray(model.predict_on_batch(ids))[:, -1, :].copy()
 
     def val_bpc() -> float:
-        probs = np.concatenate([score(vx_ids[s:s + 512]) for s in range(0, len(vx_ids), 512)])
+        probs = np.concatenate([score(vx_ids[s : s + 512]) for s in range(0, len(vx_ids), 512)])
         chosen = np.clip(probs[np.arange(len(vy)), vy], 1e-12, 1.0)
         return float(-np.log2(chosen).mean())
 
@@ -126,12 +132,22 @@ def child(kind: str, args: argparse.Namespace) -> None:
     for seconds, weights in clock.snapshots:
         model.set_weights(weights)
         curve.append((seconds, val_bpc()))
-    print(json.dumps({
-        "kind": kind, "steps": clock.steps, "steps_per_epoch": steps_per_epoch, "batch": batch,
-        "seconds_per_epoch": clock.trained / clock.steps * steps_per_epoch, "curve": curve,
-        "extra_peak_bytes": (peak - baseline) * 1024, "data_bytes": int(data_bytes),
-        "units": units, "chunk": args.chunk if kind != "one_hot" else WINDOW,
-    }))
+    print(
+        json.dumps(
+            {
+                "kind": kind,
+                "steps": clock.steps,
+                "steps_per_epoch": steps_per_epoch,
+                "batch": batch,
+                "seconds_per_epoch": clock.trained / clock.steps * steps_per_epoch,
+                "curve": curve,
+                "extra_peak_bytes": (peak - baseline) * 1024,
+                "data_bytes": int(data_bytes),
+                "units": units,
+                "chunk": args.chunk if kind != "one_hot" else WINDOW,
+            }
+        )
+    )
 
 
 def run_child(kind: str, args: argparse.Namespace) -> dict:
@@ -154,12 +170,22 @@ def first_time_reaching(curve: list[list[float]], target: float) -> float | None
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--budget", type=float, default=600, help="training seconds per model")
-    parser.add_argument("--eval-every", type=float, default=30, help="training seconds between evaluations")
-    parser.add_argument("--units", type=int, help="LSTM units of the efficient model "
-                        "(default: recipes.efficient_size for this device)")
-    parser.add_argument("--embed", type=int, default=64, help="embedding size of the efficient model")
-    parser.add_argument("--chunk", type=int, help="characters per training chunk (default: "
-                        "recipes.EFFICIENT.window)")
+    parser.add_argument(
+        "--eval-every", type=float, default=30, help="training seconds between evaluations"
+    )
+    parser.add_argument(
+        "--units",
+        type=int,
+        help="LSTM units of the efficient model (default: recipes.efficient for this device)",
+    )
+    parser.add_argument(
+        "--embed", type=int, default=64, help="embedding size of the efficient model"
+    )
+    parser.add_argument(
+        "--chunk",
+        type=int,
+        help="characters per training chunk (default: recipes.efficient for this device)",
+    )
     parser.add_argument("--batch", type=int, help="chunks per batch (default: for this device)")
     parser.add_argument("--lr", type=float, help="Adam learning rate (default: for this device)")
     parser.add_argument("--seed", type=int, default=0)
@@ -171,18 +197,23 @@ def main() -> None:
         return child(args.child, args)
     import tensorflow as tf
 
-    size = recipes.efficient_size(gpu=bool(tf.config.list_physical_devices("GPU")))
+    size = recipes.efficient("gpu" if tf.config.list_physical_devices("GPU") else "cpu")
     args.units = args.units or size.units
     args.batch = args.batch or size.batch_size
     args.lr = args.lr or size.learning_rate
-    args.chunk = args.chunk or recipes.EFFICIENT.window
+    args.chunk = args.chunk or size.window
 
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
-          f"budget {args.budget:.0f} s of training per model; corpus nietzsche (lower-cased, "
-          f"last {VAL_FRACTION:.0%} held out); metric: bits/char on the 40-char validation windows")
-    print(f"one-hot: the classic recipe, LSTM(128), RMSprop 0.01, model.fit on materialized "
-          f"one-hot windows, batch 128; efficient: Embedding(64), LSTM({args.units}), "
-          f"{args.chunk}-char chunks, batch {args.batch}, Adam {args.lr:g}, tf.data")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}; "
+        f"budget {args.budget:.0f} s of training per model; corpus nietzsche (lower-cased, "
+        f"last {VAL_FRACTION:.0%} held out); metric: bits/char on the 40-char validation windows"
+    )
+    print(
+        f"one-hot: the classic recipe, LSTM(128), RMSprop 0.01, model.fit on materialized "
+        f"one-hot windows, batch 128; efficient: Embedding(64), LSTM({args.units}), "
+        f"{args.chunk}-char chunks, batch {args.batch}, Adam {args.lr:g}, tf.data"
+    )
     one_hot = run_child("one_hot", args)
     efficient = run_child("efficient", args)
     if args.json:
@@ -192,19 +223,25 @@ def main() -> None:
     best_t, best = min(one_hot["curve"], key=lambda tb: (tb[1], tb[0]))
     reach = first_time_reaching(efficient["curve"], best)
     for r in (one_hot, efficient):
-        print(f"{r['kind']:>9}: {r['steps']} steps, {r['seconds_per_epoch']:.0f} s per epoch, "
-              f"final validation {r['curve'][-1][1]:.3f} bits/char, peak memory above the "
-              f"post-import process {r['extra_peak_bytes'] / 1e6:.0f} MB, of which training "
-              f"arrays {r['data_bytes'] / 1e6:.1f} MB")
+        print(
+            f"{r['kind']:>9}: {r['steps']} steps, {r['seconds_per_epoch']:.0f} s per epoch, "
+            f"final validation {r['curve'][-1][1]:.3f} bits/char, peak memory above the "
+            f"post-import process {r['extra_peak_bytes'] / 1e6:.0f} MB, of which training "
+            f"arrays {r['data_bytes'] / 1e6:.1f} MB"
+        )
     print(f"one-hot best: {best:.3f} bits/char after {best_t:.0f} s of training")
     if reach is None:
-        print(f"efficient model did NOT reach {best:.3f} within {args.budget:.0f} s "
-              f"(best {min(b for _, b in efficient['curve']):.3f})")
+        print(
+            f"efficient model did NOT reach {best:.3f} within {args.budget:.0f} s "
+            f"(best {min(b for _, b in efficient['curve']):.3f})"
+        )
     else:
         ratio = reach / best_t
         verdict = "met" if ratio <= 0.2 else f"MISSED by {ratio / 0.2:.1f}x"
-        print(f"efficient reached {best:.3f} after {reach:.0f} s: time ratio {ratio:.3f} "
-              f"(target <= 0.2, {verdict})")
+        print(
+            f"efficient reached {best:.3f} after {reach:.0f} s: time ratio {ratio:.3f} "
+            f"(target <= 0.2, {verdict})"
+        )
     mem_ratio = efficient["extra_peak_bytes"] / one_hot["extra_peak_bytes"]
     verdict = "met" if mem_ratio <= 0.2 else f"MISSED by {mem_ratio / 0.2:.1f}x"
     print(f"memory ratio efficient/one-hot: {mem_ratio:.3f} (target <= 0.2, {verdict})")
@@ -212,9 +249,13 @@ def main() -> None:
         from helpers import plotting
 
         fig = plotting.comparison_curves(
-            {"40-char one-hot LSTM(128)": one_hot["curve"],
-             f"embedding LSTM({efficient['units']}), every position": efficient["curve"]},
-            target=best, title=f"Nietzsche, {platform.machine()} {os.cpu_count()} cores")
+            {
+                "40-char one-hot LSTM(128)": one_hot["curve"],
+                f"embedding LSTM({efficient['units']}), every position": efficient["curve"],
+            },
+            target=best,
+            title=f"Nietzsche, {platform.machine()} {os.cpu_count()} cores",
+        )
         fig.savefig(args.plot, dpi=100)
         print(f"plot written to {args.plot}")
 

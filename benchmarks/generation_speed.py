@@ -3,10 +3,10 @@
 Measured in one run, after a warm-up of each method:
 
 * classic predict loop: the classic tutorials' code, ``model.predict`` over the 40-character
-  one-hot window for every character (the Nietzsche recipe of notebook 04);
+  one-hot window for every character (the Nietzsche recipe of notebook 05);
 * windowed ``predict_on_batch`` loop over the same model (what ``helpers.generation.generate``
   does for the classic recipes);
-* the stateful one-step generator of notebook 05, one sample;
+* stateful generation of notebook 06's model (``helpers.lstm.CharLSTM``), one sample;
 * the same generator, 16 samples together (total characters per second).
 
 Speed does not depend on how well a model is trained, so untrained models of the course's shapes
@@ -34,20 +34,21 @@ def main() -> None:
     env.seed_everything(0)
     env.quiet_tensorflow()
     vocab = Vocabulary.from_text("\n !\"'(),-.0123456789:;=?[]_abcdefghijklmnopqrstuvwxyzäæéë")
-    one_hot = recipes.one_hot_lstm(vocab.size)
+    one_hot = recipes.NIETZSCHE.build(vocab.size, compile=False)
     if "efficient" in pretrained.available():
         ckpt = pretrained.load("efficient")
         efficient, eff_vocab, eff_recipe, source = ckpt.model, ckpt.vocab, ckpt.recipe, "shipped"
     else:
-        efficient = recipes.embedding_lstm(vocab.size, units=128, jit_compile=False)
-        eff_vocab, eff_recipe, source = vocab, recipes.EFFICIENT, "untrained"
+        eff_recipe = recipes.efficient("shipped")
+        efficient = eff_recipe.build(vocab.size, compile=False)
+        eff_vocab, source = vocab, "untrained"
     seed_text = "what is noble? what does the word noble "
     rng = np.random.default_rng(0)
 
     def classic(n: int) -> None:
         window = recipes.NIETZSCHE.context(seed_text, vocab)
         for _ in range(n):
-            x = recipes.NIETZSCHE.encode_contexts(window, vocab.size)
+            x = recipes.NIETZSCHE.encode_inputs(window, vocab.size)
             p = one_hot.predict(x, verbose=0)[0]
             window = np.append(window[1:], sampling.sample(p, 0.8, rng))
 
@@ -55,8 +56,10 @@ def main() -> None:
         generation.generate(one_hot, vocab, recipes.NIETZSCHE, seed_text, n, 0.8, seed=0)
 
     def stateful(n: int, batch: int) -> None:
-        for _ in generation.stream(efficient, seed_text, n, 0.8, n_samples=batch, seed=0,
-                                   vocab=eff_vocab, recipe=eff_recipe):
+        steps = generation.stream(
+            efficient, eff_vocab, eff_recipe, seed_text, n, 0.8, n_samples=batch, seed=0
+        )
+        for _ in steps:
             pass
 
     def rate(fn, n: int, batch: int = 1, repeats: int = 3) -> float:
@@ -71,19 +74,27 @@ def main() -> None:
     results = {
         "classic predict loop (one-hot, 40-char window)": rate(classic, 60),
         "windowed predict_on_batch loop (same model)": rate(windowed, 200),
-        f"stateful one-step, 1 sample ({source} efficient model)": rate(lambda n: stateful(n, 1), 3000),
-        f"stateful one-step, 16 samples together (total)": rate(lambda n: stateful(n, 16), 1000, 16),
+        f"stateful one-step, 1 sample ({source} efficient model)": rate(
+            lambda n: stateful(n, 1), 3000
+        ),
+        "stateful one-step, 16 samples together (total)": rate(lambda n: stateful(n, 16), 1000, 16),
     }
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
     base = next(iter(results.values()))
     for name, value in results.items():
         print(f"{name:62s} {value:10.0f} chars/s  {value / base:8.1f}x the classic loop")
     values = list(results.values())
     one, sixteen = values[2], values[3]
-    print(f"stateful / classic predict loop: {one / base:.0f}x (target >= 100x, "
-          f"{'met' if one / base >= 100 else 'MISSED'})")
-    print(f"16 samples / 1 sample (total chars/s): {sixteen / one:.1f}x (target >= 8x, "
-          f"{'met' if sixteen / one >= 8 else 'MISSED'})")
+    print(
+        f"stateful / classic predict loop: {one / base:.0f}x (target >= 100x, "
+        f"{'met' if one / base >= 100 else 'MISSED'})"
+    )
+    print(
+        f"16 samples / 1 sample (total chars/s): {sixteen / one:.1f}x (target >= 8x, "
+        f"{'met' if sixteen / one >= 8 else 'MISSED'})"
+    )
 
 
 if __name__ == "__main__":

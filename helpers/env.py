@@ -8,19 +8,12 @@ from __future__ import annotations
 import os
 import platform
 import random
-import sys
+import warnings
 from typing import Any
 
 import numpy as np
 
-
-def detect_platform() -> str:
-    """Return ``"colab"``, ``"kaggle"`` or ``"local"``."""
-    if "COLAB_RELEASE_TAG" in os.environ or "google.colab" in sys.modules:
-        return "colab"
-    if "KAGGLE_KERNEL_RUN_TYPE" in os.environ or os.path.isdir("/kaggle/input"):
-        return "kaggle"
-    return "local"
+from helpers.paths import detect_platform
 
 
 def seed_everything(seed: int) -> None:
@@ -56,8 +49,8 @@ def accelerators() -> dict[str, list[str]]:
 def report() -> dict[str, Any]:
     """Describe the platform, versions and accelerators, as a dict that displays as a table.
 
-    The keys are ``platform``, ``python``, ``tensorflow``, ``keras``, ``numpy``, ``cpu_cores``,
-    ``accelerator`` and ``profile``.
+    The keys are ``platform``, ``python``, ``tensorflow``, ``keras``, ``numpy``, ``cpu`` (its
+    kind and number of cores), ``accelerator`` and ``profile``.
     """
     import keras
     import tensorflow as tf
@@ -86,7 +79,8 @@ def report() -> dict[str, Any]:
 def strategy():
     """The ``tf.distribute`` strategy for this machine: ``TPUStrategy`` on a TPU,
     ``MirroredStrategy`` on several GPUs (or several logical CPUs set up for a test), and the
-    default strategy (one device) otherwise. Build and compile the model inside ``strategy.scope()``.
+    default strategy (one device) otherwise. Build and compile the model inside
+    ``strategy.scope()``.
     """
     import tensorflow as tf
 
@@ -127,19 +121,54 @@ def memory_kib(field: str = "VmRSS") -> int:
     raise RuntimeError(f"{field} not found in /proc/self/status (Linux only)")
 
 
+GPU_HOWTO = {
+    "colab": "Runtime > Change runtime type > Hardware accelerator: a GPU (T4 is free), then "
+    "Save; the session restarts, so run the notebook again from the top.",
+    "kaggle": "Settings (right panel) > Accelerator > GPU T4 x2 or GPU P100 (this needs a "
+    "phone-verified account), then run the notebook again from the top.",
+}
+"""How to attach a GPU on each hosted platform."""
+
+
 def quiet_tensorflow() -> None:
-    """Hide TensorFlow's Python-side warnings (e.g. tf.function retracing notes); errors still show."""
+    """Hide TensorFlow's Python-side warnings (such as retracing notes) and a NumPy 2 deprecation
+    notice Keras triggers internally; errors still show.
+
+    TensorFlow's C++ start-up lines are controlled by ``TF_CPP_MIN_LOG_LEVEL``, which must be set
+    before TensorFlow is imported (every notebook's first cell does it).
+    """
     import tensorflow as tf
 
     tf.get_logger().setLevel("ERROR")
+    warnings.filterwarnings("ignore", message="__array__ implementation doesn't accept a copy")
 
 
-def setup(seed: int = 42) -> dict[str, Any]:
+def gpu_advice(report: dict[str, Any]) -> str | None:
+    """What to do when a notebook that wants a GPU runs without one on Colab or Kaggle."""
+    if report["accelerator"] != "none (CPU only)" or report["platform"] not in GPU_HOWTO:
+        return None
+    return (
+        f"No GPU is attached. This notebook runs on the CPU too (the default profile is sized for "
+        f"it), but a GPU trains much faster. To attach one: {GPU_HOWTO[report['platform']]}"
+    )
+
+
+def setup(seed: int = 42, gpu: bool = False) -> dict[str, Any]:
     """Seed every generator, quiet TensorFlow's Python warnings, and return :func:`report`.
 
     Args:
         seed: The seed for Python, NumPy, Keras and TensorFlow.
+        gpu: Whether the notebook is better on a GPU; if so, and it runs on Colab or Kaggle
+            without one, a message says how to attach one.
+
+    Returns:
+        The platform, the versions of Python, TensorFlow, Keras and NumPy, the CPU, the
+        accelerator and the profile, as a dict that displays as a table.
     """
     seed_everything(seed)
     quiet_tensorflow()
-    return report()
+    found = report()
+    advice = gpu_advice(found) if gpu else None
+    if advice:
+        print(advice)
+    return found

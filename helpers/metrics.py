@@ -4,20 +4,73 @@ Cross-entropy in Keras is measured in nats (natural log); dividing by ``ln 2`` g
 model that has learned nothing costs ``log2(V)`` bits per character (uniform guessing over a
 vocabulary of ``V``); one that knows only how often each character occurs costs the unigram
 entropy. Anything useful must go below both.
+
+:func:`bits_per_char` is the one conversion; :func:`bits_per_char_metric` is the Keras metric
+built on it, which training logs as ``bits_per_char`` and ``val_bits_per_char``. Keras is imported
+only when that metric is asked for, so this module stays light.
 """
 
 from __future__ import annotations
 
 import math
+import re
+from typing import Any
 
 import numpy as np
 
 LN2 = math.log(2.0)
+"""``ln 2``: a cross-entropy in nats divided by this is in bits."""
 
 
-def bits_per_char(loss_nats: float) -> float:
-    """Convert a cross-entropy in nats per character to bits per character."""
-    return float(loss_nats) / LN2
+def bits_per_char(loss_nats: Any) -> Any:
+    """Convert a cross-entropy in nats per character to bits per character.
+
+    Args:
+        loss_nats: A number, a NumPy array or a tensor.
+
+    Returns:
+        A ``float`` for a Python or NumPy scalar, otherwise the same kind of array or tensor.
+    """
+    if isinstance(loss_nats, (int, float, np.floating, np.integer)):
+        return float(loss_nats) / LN2
+    return loss_nats / LN2
+
+
+def sparse_bits_per_char(y_true: Any, y_pred: Any) -> Any:
+    """Per-example cross-entropy in bits for integer targets and softmax outputs (tensors)."""
+    import keras
+
+    return bits_per_char(keras.losses.sparse_categorical_crossentropy(y_true, y_pred))
+
+
+_METRIC_CLASS: Any = None
+
+
+def bits_per_char_metric(name: str = "bits_per_char") -> Any:
+    """The Keras metric that reports the mean cross-entropy in bits per character.
+
+    Args:
+        name: The name Keras logs it under (``val_`` is prefixed for validation).
+
+    Returns:
+        A ``keras.metrics.Metric`` (registered, so saved models that use it load again).
+    """
+    global _METRIC_CLASS
+    if _METRIC_CLASS is None:
+        import keras
+
+        @keras.saving.register_keras_serializable(package="robo_nietzsche", name="BitsPerChar")
+        class BitsPerChar(keras.metrics.MeanMetricWrapper):
+            """Mean of :func:`sparse_bits_per_char` over the examples seen."""
+
+            def __init__(self, name: str = "bits_per_char", dtype: Any = None):
+                super().__init__(fn=sparse_bits_per_char, name=name, dtype=dtype)
+
+            def get_config(self) -> dict[str, Any]:
+                return {"name": self.name, "dtype": self.dtype}
+
+        _METRIC_CLASS = BitsPerChar
+    return _METRIC_CLASS(name=name)
 
 
 def uniform_bits(vocab_size: int) -> float:
@@ -58,15 +111,15 @@ def char_entropy_bits(text: str) -> float:
     """Entropy in bits of the character frequencies of a text (how varied its characters are)."""
     if not text:
         raise ValueError("Cannot compute the entropy of an empty text.")
-    _, counts = np.unique(np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32), return_counts=True)
+    _, counts = np.unique(
+        np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32), return_counts=True
+    )
     p = counts / counts.sum()
     return float(-(p * np.log2(p)).sum())
 
 
 def words(text: str) -> list[str]:
     """Lower-case alphabetic words of a text (apostrophes inside words kept)."""
-    import re
-
     return re.findall(r"[a-zà-ÿ]+(?:'[a-z]+)?", text.lower())
 
 

@@ -23,13 +23,13 @@ def mirror() -> Path:
 @pytest.fixture()
 def offline(monkeypatch, tmp_path):
     """No mirror, an empty cache, no Kaggle folder and a download that fails as offline would."""
-    from helpers import corpora
+    from helpers import corpora, paths
 
     def refuse(entry, cache_dir):
         raise OSError("network is unreachable")
 
     monkeypatch.delenv(corpora.MIRROR_ENV, raising=False)
-    monkeypatch.setattr(corpora, "CACHE_DIR", tmp_path / "cache")
-    monkeypatch.setattr(corpora, "KAGGLE_INPUT", tmp_path / "kaggle")
+    monkeypatch.setattr(paths, "CACHE_DIR", tmp_path / "cache")
+    monkeypatch.setattr(paths, "KAGGLE_INPUT", tmp_path / "kaggle")
     monkeypatch.setattr(corpora, "_download", refuse)
     return tmp_path

@@ -1,5 +1,6 @@
-"""Notebook 05's machinery: contiguous chunks, the efficient model, stateful generation,
-resumable runs, and training under MirroredStrategy on two logical CPUs."""
+"""The efficient recipe's machinery (notebook 06) and the one training loop: targets at every
+position, stateful generation, resumable runs of every recipe, and training under
+MirroredStrategy on two logical CPUs."""
 
 from __future__ import annotations
 
@@ -11,12 +12,18 @@ import keras
 import numpy as np
 import pytest
 
-from helpers import checkpoint, generation, recipes, training, windows
-from helpers.vocab import Vocabulary, UnknownCharactersError
+from helpers import checkpoint, generation, lstm, recipes, training, windows
+from helpers.vocab import UnknownCharactersError, Vocabulary
 
-TEXT = ("it is the profound, suspicious fear of an incurable pessimism which forces whole "
-        "centuries to fasten their teeth into a religious interpretation of existence. ") * 12
-RECIPE = recipes.Recipe("embedding_lstm", "test", window=20, step=20, encoding="ids")
+TEXT = (
+    "it is the profound, suspicious fear of an incurable pessimism which forces whole "
+    "centuries to fasten their teeth into a religious interpretation of existence. "
+) * 12
+RECIPE = recipes.efficient("cpu", corpus="test").replace(
+    window=20, units=16, embed_dim=8, batch_size=8
+)
+ONE_HOT = recipes.NIETZSCHE.replace(corpus="test", window=10, units=8, batch_size=32)
+NORMALIZED = recipes.ALICE.replace(corpus="test", window=12, units=8, batch_size=32)
 
 
 @pytest.fixture(scope="module")
@@ -24,128 +31,137 @@ def vocab():
     return Vocabulary.from_text(TEXT)
 
 
-def small_model(vocab_size):
-    return recipes.embedding_lstm(vocab_size, embed_dim=8, units=16, jit_compile=False)
+def test_the_recipes_own_their_layout_and_sizes(vocab):
+    assert RECIPE.generation == "stateful" and RECIPE.targets == "every" and RECIPE.step == 20
+    assert ONE_HOT.generation == NORMALIZED.generation == "windowed"
+    model = RECIPE.build(vocab.size)
+    assert [layer.name for layer in model.layers] == ["embedding", "lstm", "output"]
+    assert model.get_layer("lstm").units == 16 and model.get_layer("embedding").output_dim == 8
+    alice = recipes.ALICE.build(vocab.size)
+    assert [layer.name for layer in alice.layers] == ["lstm", "dropout", "output"]
+    assert alice.get_layer("dropout").rate == 0.2 and alice.get_layer("lstm").units == 256
+    assert type(recipes.NIETZSCHE.build(vocab.size).optimizer).__name__ == "RMSprop"
+    assert recipes.efficient("gpu").units == 512 and recipes.efficient("shipped").window == 100
+    with pytest.raises(ValueError, match="embed_dim"):
+        recipes.Recipe("x", "test", 10, 10, "ids")
+    with pytest.raises(KeyError, match="cpu, gpu"):
+        recipes.efficient("tpu")
 
 
-def test_chunks_have_a_target_at_every_position():
-    ids = np.arange(50)
-    x, y = windows.chunk_arrays(ids, 7)
-    assert x.shape == y.shape == (7, 7)
-    np.testing.assert_array_equal(y, x + 1)
-    assert windows.chunk_count(50, 7) == 7
-    with pytest.raises(ValueError, match="at least 8"):
-        windows.chunk_arrays(np.arange(7), 7)
+def test_recipes_round_trip_and_old_checkpoints_are_read():
+    for recipe in (RECIPE, ONE_HOT, NORMALIZED, *recipes.RECIPES.values()):
+        assert recipes.Recipe.from_dict(recipe.to_dict()) == recipe
+    old = {"name": "one_hot_lstm", "corpus": "nietzsche", "window": 40, "step": 3,
+           "encoding": "one_hot", "lower": True}  # fmt: skip
+    assert recipes.Recipe.from_dict(old) == recipes.NIETZSCHE
+    with pytest.raises(ValueError, match="does not know"):
+        recipes.Recipe.from_dict({**RECIPE.to_dict(), "layers": 2})
 
 
-def test_chunk_dataset_order_depends_only_on_seed_and_epoch():
-    ids = np.arange(1000) % 31
-    full = [b[0].numpy() for b in windows.chunk_dataset(ids, 10, 8, seed=3, epochs=3)]
-    resumed = [b[0].numpy() for b in windows.chunk_dataset(ids, 10, 8, seed=3, first_epoch=1, epochs=3)]
-    per_epoch = len(full) // 3
-    assert per_epoch == 99 // 8
-    for a, b in zip(full[per_epoch:], resumed):
-        np.testing.assert_array_equal(a, b)
-    assert not np.array_equal(full[0], full[per_epoch])  # a new order every epoch
-    short = [b[0].numpy() for b in windows.chunk_dataset(ids, 10, 8, seed=3, first_epoch=1,
-                                                         epochs=2, batches_per_epoch=2)]
-    assert len(short) == 2 and np.array_equal(short[0], full[per_epoch])
-    with pytest.raises(ValueError, match="fewer than one batch"):
-        windows.chunk_dataset(ids[:30], 10, 8)
-
-
-def test_stateful_generator_matches_the_windowed_model(vocab):
+@pytest.mark.parametrize("recipe", [RECIPE, ONE_HOT, NORMALIZED], ids=lambda r: r.encoding)
+def test_the_numpy_lstm_reads_like_the_model(vocab, recipe):
     keras.utils.set_random_seed(0)
-    model = small_model(vocab.size)
-    model.fit(*windows.chunk_arrays(vocab.encode(TEXT), 20), epochs=1, batch_size=16, verbose=0)
-    prefix = vocab.encode("the profound, suspicious fear")
-    windowed = np.asarray(model.predict_on_batch(prefix[None, :]))[0]  # (len, V)
-    gen = generation.StatefulGenerator(model)
-    gen.reset(1)
-    for t, char_id in enumerate(prefix):
-        stepped = gen.step(np.array([char_id]))[0]
-        np.testing.assert_allclose(stepped, windowed[t], rtol=2e-4, atol=2e-6)
+    model = recipe.build(vocab.size)
+    x, y = recipe.windows(vocab.encode(TEXT), vocab.size)
+    model.fit(x, y, epochs=1, batch_size=16, verbose=0)
+    prefix = vocab.encode("the profound, suspicious fear")[: recipe.window]
+    full = np.asarray(model.predict_on_batch(recipe.encode_inputs(prefix[None], vocab.size)))
+    char_lstm = lstm.CharLSTM(model, recipe, vocab.size)
+    record = char_lstm.run(prefix)
+    if recipe.targets == "every":  # a prediction after every position
+        np.testing.assert_allclose(record["p"], full[0], rtol=2e-4, atol=2e-6)
+    else:  # a prediction after the whole window
+        np.testing.assert_allclose(record["p"][-1], full[0], rtol=2e-4, atol=2e-6)
+    assert record["c"].shape == record["f"].shape == (len(prefix), recipe.units)
+    np.testing.assert_allclose(
+        record["h"], record["o"] * np.tanh(record["c"]), rtol=1e-6, atol=1e-7
+    )
 
 
-def test_stateful_generator_refuses_other_models(vocab):
-    with pytest.raises(ValueError, match="Embedding -> LSTM -> Dense"):
-        generation.StatefulGenerator(recipes.one_hot_lstm(vocab.size, window=10, units=4))
+def test_a_char_lstm_refuses_other_models(vocab):
+    two = keras.Sequential(
+        [keras.Input((5, 3)), keras.layers.LSTM(4, return_sequences=True), keras.layers.LSTM(4)]
+    )
+    with pytest.raises(ValueError, match="one LSTM layer followed by a Dense"):
+        lstm.CharLSTM(two, ONE_HOT, vocab.size)
 
 
-def test_stream_is_deterministic_batched_and_checks_the_seed(vocab, tmp_path):
+def test_stream_is_deterministic_batched_and_checks_the_seed_text(vocab, tmp_path):
     keras.utils.set_random_seed(1)
-    model = small_model(vocab.size)
+    model = RECIPE.build(vocab.size)
     path = checkpoint.save(tmp_path / "m.keras", model, vocab, RECIPE)
-    a = generation.generate_texts(path, "the fear", 30, 0.8, n_samples=4, seed=5)
-    b = generation.generate_texts(path, "the fear", 30, 0.8, n_samples=4, seed=5)
+    ck = checkpoint.load(path, compile=False)
+    a = generation.generate(ck.model, ck.vocab, ck.recipe, "the fear", 30, 0.8, 4, seed=5)
+    b = generation.generate(model, vocab, RECIPE, "the fear", 30, 0.8, 4, seed=5)
     assert a == b and len(a) == 4 and all(len(t) == 30 for t in a)
     assert len(set(a)) > 1  # four different samples
-    steps = generation.stream(model, "the fear", 5, 0.8, seed=5, vocab=vocab, recipe=RECIPE)
+    steps = generation.stream(model, vocab, RECIPE, "the fear", 5, 0.8, seed=5)
     first = next(steps)
     assert isinstance(first, tuple) and len(first) == 1 and first[0] in vocab.chars
     with pytest.raises(UnknownCharactersError, match="'z'"):  # lower-cased first
-        next(generation.stream(path, "Zarathustra", 5))
+        next(generation.stream(model, vocab, RECIPE, "Zarathustra", 5))
     with pytest.raises(ValueError, match="temperature"):
-        next(generation.stream(path, "the", 5, temperature=-1))
+        next(generation.stream(model, vocab, RECIPE, "the", 5, temperature=-1))
 
 
-def test_classic_models_stream_too(vocab):
-    one_hot = recipes.Recipe("one_hot_lstm", "test", window=10, step=3, encoding="one_hot")
-    model = recipes.one_hot_lstm(vocab.size, window=10, units=4)
-    texts = generation.generate_texts(model, "the fear", 12, 0.5, n_samples=2, seed=0,
-                                      vocab=vocab, recipe=one_hot)
+def test_stateful_generation_equals_windowed_generation_of_the_same_model(vocab):
+    keras.utils.set_random_seed(2)
+    model = RECIPE.build(vocab.size)
+    seed_text = "the profound fear of "
+    windowed = generation.WindowedPredictor(model, vocab, RECIPE.replace(window=len(seed_text)))
+    stateful = generation.StatefulPredictor(model, vocab, RECIPE)
+    np.testing.assert_allclose(
+        windowed.start(seed_text, 1), stateful.start(seed_text, 1), rtol=2e-4, atol=2e-6
+    )
+
+
+def test_classic_models_generate_through_their_window(vocab):
+    model = ONE_HOT.build(vocab.size)
+    texts = generation.generate(model, vocab, ONE_HOT, "the fear", 12, [0.5, 1.0], seed=0)
     assert [len(t) for t in texts] == [12, 12]
+    assert isinstance(generation.predictor(model, vocab, ONE_HOT), generation.WindowedPredictor)
 
 
-def test_resumed_training_ends_with_the_same_weights(vocab, tmp_path):
-    ids = vocab.encode(TEXT)
-    train_ids, val_ids = windows.split_tail(ids, 0.2)
-
-    def build():
-        keras.utils.set_random_seed(7)
-        return small_model(vocab.size)
-
-    kwargs = dict(epochs=3, batch_size=8, seed=11, verbose=0)
-    straight, hist_a, done_a = training.fit_resumable(build, RECIPE, vocab, train_ids, val_ids,
-                                                      tmp_path / "a", **kwargs)
-    _, hist_b1, done_b1 = training.fit_resumable(build, RECIPE, vocab, train_ids, val_ids,
-                                                 tmp_path / "b", callbacks=[training.InterruptAfter(1)],
-                                                 **kwargs)
-    assert done_a and not done_b1 and len(hist_b1["loss"]) == 1
-    resumed, hist_b, done_b = training.fit_resumable(build, RECIPE, vocab, train_ids, val_ids,
-                                                     tmp_path / "b", **kwargs)
-    assert done_b and len(hist_b["loss"]) == 3
-    for wa, wb in zip(straight.get_weights(), resumed.get_weights()):
-        np.testing.assert_allclose(wa, wb, rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(hist_a["loss"], hist_b["loss"], rtol=1e-5)
-    with pytest.raises(checkpoint.CheckpointError, match="seed"):
-        training.fit_resumable(build, RECIPE, vocab, train_ids, val_ids, tmp_path / "b",
-                               epochs=4, seed=12, verbose=0)
-
-
-@pytest.mark.parametrize("encoding", ["one_hot", "normalized_integer"])
-def test_classic_recipes_resume_exactly_too(vocab, tmp_path, encoding):
-    recipe = recipes.Recipe(f"{encoding}_test", "test", window=12, step=3, encoding=encoding)
+@pytest.mark.parametrize("recipe", [RECIPE, ONE_HOT, NORMALIZED], ids=lambda r: r.encoding)
+def test_every_recipe_resumes_exactly(vocab, tmp_path, recipe):
     train_ids, val_ids = windows.split_tail(vocab.encode(TEXT), 0.2)
 
     def build():
-        keras.utils.set_random_seed(3)
-        if encoding == "one_hot":
-            return recipes.one_hot_lstm(vocab.size, window=12, units=8)
-        return recipes.normalized_integer_lstm(vocab.size, window=12, units=8)
+        keras.utils.set_random_seed(7)
+        return recipe.build(vocab.size)
 
-    kwargs = dict(epochs=3, batch_size=32, seed=5, verbose=0)
-    straight, hist_a, _ = training.fit_resumable(build, recipe, vocab, train_ids, val_ids,
-                                                 tmp_path / "a", **kwargs)
-    training.fit_resumable(build, recipe, vocab, train_ids, val_ids, tmp_path / "b",
-                           callbacks=[training.InterruptAfter(2)], **kwargs)
-    resumed, hist_b, done = training.fit_resumable(build, recipe, vocab, train_ids, val_ids,
-                                                   tmp_path / "b", **kwargs)
-    assert done and len(hist_b["val_loss"]) == 3
-    assert hist_a["loss"][-1] < hist_a["loss"][0]
-    for wa, wb in zip(straight.get_weights(), resumed.get_weights()):
+    def fit(model, folder, **kwargs):
+        return training.fit(
+            model, vocab, recipe, train_ids, val_ids, 3, run_dir=tmp_path / folder, seed=11,
+            verbose=0, **kwargs,
+        )  # fmt: skip
+
+    straight = fit(build(), "a")
+    cut = fit(build(), "b", callbacks=[training.InterruptAfter(1)])
+    assert straight.finished and not cut.finished and cut.epochs == 1
+    resumed = fit(build(), "b")
+    assert resumed.finished and resumed.resumed_after == 1 and resumed.epochs == 3
+    assert straight.history["loss"][-1] < straight.history["loss"][0]
+    for wa, wb in zip(straight.model.get_weights(), resumed.model.get_weights(), strict=True):
         np.testing.assert_allclose(wa, wb, rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(hist_a["val_loss"], hist_b["val_loss"], rtol=1e-5)
+    for key in ("loss", "val_loss", "val_bits_per_char"):
+        np.testing.assert_allclose(straight.history[key], resumed.history[key], rtol=1e-5)
+    assert resumed.history["elapsed_s"] == sorted(resumed.history["elapsed_s"])
+
+
+def test_a_run_directory_of_another_run_is_refused(vocab, tmp_path):
+    train_ids, val_ids = windows.split_tail(vocab.encode(TEXT), 0.2)
+    fit = training.fit
+    fit(RECIPE.build(vocab.size), vocab, RECIPE, train_ids, val_ids, 1, run_dir=tmp_path, verbose=0)
+    wider = RECIPE.replace(units=32)
+    with pytest.raises(checkpoint.CheckpointError, match=r"units=16 \(now 32\)") as err:
+        fit(wider.build(vocab.size), vocab, wider, train_ids, val_ids, 2, run_dir=tmp_path)
+    assert "another run directory" in str(err.value)
+    with pytest.raises(checkpoint.CheckpointError, match="seed was 0, not 12"):
+        fit(RECIPE.build(vocab.size), vocab, RECIPE, train_ids, val_ids, 2, run_dir=tmp_path,
+            seed=12)  # fmt: skip
+    with pytest.raises(checkpoint.CheckpointError, match="another text"):
+        fit(RECIPE.build(vocab.size), vocab, RECIPE, train_ids[:-20], val_ids, 2, run_dir=tmp_path)
 
 
 def test_cudnn_eligibility_names_what_breaks_it():
@@ -164,16 +180,19 @@ def test_training_under_mirrored_strategy_on_two_logical_cpus():
         from helpers.vocab import Vocabulary
         text = {TEXT!r}
         vocab = Vocabulary.from_text(text)
+        recipe = recipes.efficient("cpu").replace(window=20, units=16, embed_dim=8, batch_size=8)
         strategy = env.strategy()
         assert isinstance(strategy, tf.distribute.MirroredStrategy), type(strategy)
         with strategy.scope():
-            model = recipes.embedding_lstm(vocab.size, embed_dim=8, units=16, jit_compile=False)
-        data = windows.chunk_dataset(vocab.encode(text), 20, 8, epochs=1)
+            model = recipe.build(vocab.size)
+        data = recipe.dataset(vocab.encode(text), vocab.size, shuffle=True)
         hist = model.fit(data, epochs=1, steps_per_epoch=4, verbose=0)
         loss = hist.history["loss"][-1]
         assert np.isfinite(loss), loss
         print("replicas", strategy.num_replicas_in_sync, "loss", loss)
     """)
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300
+    )
     assert out.returncode == 0, out.stderr[-3000:]
     assert "replicas 2" in out.stdout

@@ -52,8 +52,17 @@ def test_every_pin_is_compatible_release_with_a_reason():
             assert "#" in line, f"pin without a comment: {line.strip()}"
 
 
-def test_python_versions_match():
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    assert project["requires-python"] == ">=3.10,<3.13"
-    match = re.search(r"- python=(3\.\d+)", (ROOT / "environment.yml").read_text())
-    assert match and match.group(1) in {"3.10", "3.11", "3.12"}
+def test_the_supported_python_range_is_written_once():
+    """requires-python in pyproject.toml is the source; the setup command reads it, and
+    environment.yml and the README agree with it."""
+    from tools import course
+
+    low, high = course.supported_pythons()
+    spec = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"]
+    assert spec == f">={low[0]}.{low[1]},<{high[0]}.{high[1]}"
+    match = re.search(r"- python=(\d+)\.(\d+)", (ROOT / "environment.yml").read_text())
+    assert match and low <= (int(match[1]), int(match[2])) < high
+    readme = (ROOT / "README.md").read_text()
+    assert f"Python {low[0]}.{low[1]} to {high[0]}.{high[1] - 1}" in readme
+    source = (ROOT / "tools" / "course.py").read_text()
+    assert not re.search(r"\(3, 1\d\)", source), "no Python version literal in tools/course.py"

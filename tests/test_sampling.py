@@ -25,7 +25,7 @@ def test_temperature_one_reproduces_the_distribution():
 
 
 def test_temperature_reshapes_as_p_to_the_power_one_over_t():
-    expected = P ** 2 / (P ** 2).sum()
+    expected = P**2 / (P**2).sum()
     np.testing.assert_allclose(sampling.distribution(P, 0.5), expected, rtol=1e-12)
     np.testing.assert_allclose(draw(P, temperature=0.5), expected, atol=0.01)
     flat = sampling.distribution(P, 100.0)
@@ -63,15 +63,20 @@ def test_zero_probabilities_never_warn():
 def test_logits_give_the_same_distribution_as_probabilities():
     logits = np.array([2.0, -1.0, 0.5, 3.0], dtype=np.float32)
     probs = np.exp(logits) / np.exp(logits).sum()
-    np.testing.assert_allclose(sampling.distribution(logits, 0.8, from_logits=True),
-                               sampling.distribution(probs, 0.8), rtol=1e-6)
+    np.testing.assert_allclose(
+        sampling.distribution(logits, 0.8, from_logits=True),
+        sampling.distribution(probs, 0.8),
+        rtol=1e-6,
+    )
 
 
 def test_top_k_and_top_p():
     p = np.array([0.5, 0.3, 0.15, 0.05])
     np.testing.assert_allclose(sampling.distribution(p, top_k=2), [0.625, 0.375, 0, 0])
     np.testing.assert_allclose(sampling.distribution(p, top_p=0.8), [0.625, 0.375, 0, 0])
-    np.testing.assert_allclose(sampling.distribution(p, top_p=0.81), [0.5, 0.3, 0.15, 0] / np.float64(0.95))
+    np.testing.assert_allclose(
+        sampling.distribution(p, top_p=0.81), [0.5, 0.3, 0.15, 0] / np.float64(0.95)
+    )
     assert (draw(p, top_k=1) == [1, 0, 0, 0]).all()
 
 

@@ -1,4 +1,5 @@
-"""helpers.metrics, helpers.profiles, helpers.env, helpers.project, helpers.plotting."""
+"""helpers.metrics, helpers.profiles, helpers.env, helpers.paths, helpers.plotting, and
+tools.project."""
 
 from __future__ import annotations
 
@@ -10,11 +11,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import metrics, plotting, profiles, project
+from helpers import metrics, paths, plotting, profiles
+from tools import project
 
 
 def test_bits_and_baselines():
     assert metrics.bits_per_char(math.log(2)) == pytest.approx(1.0)
+    assert metrics.bits_per_char(np.float32(math.log(4))) == pytest.approx(2.0)
+    np.testing.assert_allclose(metrics.bits_per_char(np.log([2.0, 8.0])), [1.0, 3.0])
     assert metrics.uniform_bits(64) == pytest.approx(6.0)
     assert metrics.unigram_entropy_bits(np.array([0, 1, 2, 3] * 10)) == pytest.approx(2.0)
     assert metrics.unigram_entropy_bits(np.array([5, 5, 5])) == pytest.approx(0.0)
@@ -52,26 +56,109 @@ def test_profiles_change_sizes_only():
     with pytest.raises(KeyError, match="known"):
         ci.schedule("shakespeare")
     assert ci.generate_chars < default.generate_chars < full.generate_chars
+    assert set(ci.sizes) == set(default.sizes) == set(full.sizes), "every profile sets every size"
+    assert set(ci.schedules) == set(default.schedules) == set(full.schedules)
+    with pytest.raises(KeyError, match="known"):
+        ci.size("huge")
     with pytest.raises(ValueError, match="ROBO_PROFILE"):
         profiles.by_name("huge")
+
+
+def test_explain_shows_every_profile_and_marks_the_running_one():
+    table = profiles.explain(["nietzsche", "generate_chars"])
+    running = profiles.current().name
+    assert list(table.columns) == [f"{n} *" if n == running else n for n in profiles.PROFILES]
+    assert list(table.index) == [
+        "nietzsche: epochs", "nietzsche: batches per epoch", "nietzsche: validation batches",
+        "generate_chars",
+    ]  # fmt: skip
+    assert table.loc["nietzsche: epochs", "full" + (" *" if running == "full" else "")] == "60"
 
 
 @pytest.mark.parametrize("value, expected", [("ci", "ci"), ("", "default"), ("FULL", "full")])
 def test_profile_is_read_from_the_environment(value, expected):
     code = "from helpers import profiles; print(profiles.current().name)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env={"ROBO_PROFILE": value, "PATH": ""}, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={"ROBO_PROFILE": value, "PATH": ""},
+        check=True,
+    )
     assert out.stdout.strip() == expected
 
 
-def test_importing_helpers_has_no_side_effects():
+def test_the_keras_metric_is_built_on_bits_per_char():
+    import keras
+
+    metric = metrics.bits_per_char_metric()
+    assert metric.name == "bits_per_char"
+    y_true = np.array([0, 1])
+    y_pred = np.array([[0.5, 0.5], [0.25, 0.75]], dtype="float32")
+    metric.update_state(y_true, y_pred)
+    expected = np.mean([metrics.bits_per_char(-np.log(0.5)), metrics.bits_per_char(-np.log(0.75))])
+    assert float(metric.result()) == pytest.approx(expected, rel=1e-5)
+    assert keras.saving.get_registered_object("robo_nietzsche>BitsPerChar") is type(metric)
+
+
+HELPERS = sorted(p.stem for p in (paths.REPO_ROOT / "helpers").glob("*.py") if p.stem != "__main__")
+
+
+@pytest.mark.parametrize("module", HELPERS)
+def test_importing_a_helpers_module_has_no_side_effects(module):
+    """Importing any module seeds nothing, writes nothing and changes no global random state
+    (Python's, NumPy's legacy global generator); the light modules do not even import TensorFlow."""
+    light = {"__init__", "corpora", "env", "metrics", "paths", "profiles", "vocab"}
+    # Importing TensorFlow itself moves Python's random state, so the libraries a heavy module
+    # needs are imported first and only the module's own import is checked.
+    libraries = "" if module in light else "import tensorflow, keras, matplotlib.pyplot, pandas; "
     code = (
-        "import sys, random; state = random.getstate(); import helpers, helpers.profiles, "
-        "helpers.project, helpers.corpora, helpers.vocab, helpers.metrics; "
-        "assert random.getstate() == state; assert 'tensorflow' not in sys.modules; print('ok')"
+        "import os, random, sys; import numpy as np; "
+        f"{libraries}"
+        "state, legacy = random.getstate(), np.random.get_state()[1].copy(); "
+        "files = sorted(os.listdir('.')); "
+        f"import importlib; importlib.import_module('helpers' if {module!r} == '__init__' "
+        f"else 'helpers.{module}'); "
+        "assert random.getstate() == state, 'random state changed'; "
+        "assert (np.random.get_state()[1] == legacy).all(), 'numpy state changed'; "
+        "assert sorted(os.listdir('.')) == files, 'files written'; "
+        f"assert {module in light} is False or 'tensorflow' not in sys.modules, 'tensorflow'; "
+        "print('ok')"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "ok"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=paths.REPO_ROOT,
+        env={"TF_CPP_MIN_LOG_LEVEL": "3", "PATH": ""},
+    )  # fmt: skip
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-2000:]
+
+
+def test_the_side_effect_test_would_catch_a_seed_at_import(tmp_path):
+    """The check above fails for a module that seeds at import, as windows.py once could have."""
+    (tmp_path / "seeding.py").write_text("import random\nrandom.seed(0)\n")
+    code = (
+        "import random; state = random.getstate(); import seeding; "
+        "assert random.getstate() == state, 'random state changed'"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    assert out.returncode != 0 and "random state changed" in out.stderr
+
+
+def test_paths_are_anchored_at_the_repository_not_the_current_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for var in ("COLAB_RELEASE_TAG", "KAGGLE_KERNEL_RUN_TYPE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setattr(paths, "KAGGLE_INPUT", tmp_path / "no-kaggle")
+    assert paths.detect_platform() == "local"
+    assert paths.runs_root() == paths.REPO_ROOT / "runs"
+    assert paths.run_dir("notebook06") == paths.REPO_ROOT / "runs" / "notebook06"
+    monkeypatch.setenv("KAGGLE_KERNEL_RUN_TYPE", "Interactive")
+    assert paths.runs_root() == paths.KAGGLE_WORKING / "runs"
+    with pytest.raises(ValueError, match="one folder name"):
+        paths.run_dir("../elsewhere")
+    monkeypatch.delenv("KAGGLE_KERNEL_RUN_TYPE")
+    assert paths.shown(paths.run_dir("nb06") / "state.keras") == "<runs>/nb06/state.keras"
+    assert paths.shown(paths.REPO_ROOT / "models" / "x.keras") == "./models/x.keras"
+    assert paths.shown(tmp_path / "x.keras") == str(tmp_path / "x.keras")
 
 
 def test_setup_seeds_numpy_and_keras():
@@ -105,8 +192,9 @@ def test_plots_return_closed_figures():
         plotting.histograms({"one": [1, 2, 3], "two": [2, 3, 50]}, "length", upper=10),
         plotting.top_users({"u1": 10, "u2": 3}),
         plotting.memory_comparison(["a", "b"], [1e9, 2e6], [1e5, 1e5]),
-        plotting.learning_curves(pd.DataFrame({"bpc": [3.0, 2.5], "val_bpc": [3.1, 2.7]},
-                                              index=[1, 2]), 5.8, 4.4),
+        plotting.learning_curves(
+            pd.DataFrame({"bpc": [3.0, 2.5], "val_bpc": [3.1, 2.7]}, index=[1, 2]), 5.8, 4.4
+        ),
         plotting.gradient_norms({"LSTM": [0.1, 0.5, 1.0], "SimpleRNN": [1e-4, 1e-2, 1.0]}),
         plotting.temperature_distributions({0.5: [0.7, 0.2, 0.1], 1.0: [0.5, 0.3, 0.2]}, "abc"),
     ]
@@ -114,3 +202,69 @@ def test_plots_return_closed_figures():
     assert [len(f.axes) for f in figs] == [1, 1, 1, 1, 1, 1, 1, 2]
     assert figs[6].axes[0].get_lines()[1].get_ydata().tolist() == [1e-4, 1e-2, 1.0]
     assert [t.get_text() for t in figs[0].axes[0].get_xticklabels()] == ["a", "b", "\\n"]
+
+
+def test_exploration_plots_share_bins_and_label_their_axes():
+    """Notebooks 01 and 02: every corpus on the same bins (no false gaps in whole-number data),
+    titles and axis labels everywhere, legends outside the data."""
+    edges = plotting.shared_bins([np.array([1, 2, 3]), np.array([2, 3, 50])], bins=10)
+    assert np.allclose(np.diff(edges), np.diff(edges)[0]) and np.diff(edges)[0] == 5
+    assert edges[0] == 0.5 and edges[-1] >= 50.5
+    assert np.array_equal(plotting.shared_bins([np.array([1, 2])], bins=40), [0.5, 1.5, 2.5])
+    fig = plotting.histograms(
+        {"one": [1, 2, 3], "two": [2, 3, 50]}, "length (characters)", upper=10, title="t"
+    )
+    patches = fig.axes[0].patches
+    assert len(patches) == 2  # one step outline per series
+    shown_edges = set(plotting.shared_bins([np.array([1, 2, 3]), np.array([2, 3])], bins=40))
+    for patch in patches:  # every outline steps on the shared edges only
+        assert set(np.round(patch.get_path().vertices[:, 0], 6)) <= shown_edges
+    figs = [
+        fig,
+        plotting.char_frequencies({"a": 0.5, "b": 0.5}, "x"),
+        plotting.compare_frequencies({"one": {"a": 1.0}, "two": {"a": 1.0}}),
+        plotting.top_users({"u1": 10, "u2": 3}),
+        plotting.memory_comparison(
+            ["a", "b"], [1e9, 2e6], [1e5, 1e5], float32=[4e9, 8e6], limit=("RAM", 12e9)
+        ),
+        plotting.memory_comparison(
+            ["a", "b"],
+            [1e9, 2e6],
+            [1e5, 1e5],
+            float32=[4e9, 8e6],
+            fit_copy=[8e9, 16e6],
+            limit=("free RAM", 10e9),
+        ),
+        plotting.char_frequencies({"a": 0.9, "b": 0.09, "c": 0.01}, "x", log=True),
+    ]
+    for f in figs:
+        ax = f.axes[0]
+        assert ax.get_title() and ax.get_xlabel()
+        assert ax.get_ylabel() or all(t.get_text() for t in ax.get_yticklabels())
+        legend = ax.get_legend()
+        if legend is not None:
+            assert legend.get_bbox_to_anchor().x0 >= ax.get_window_extent().x1  # right of the axes
+    assert len(figs[4].axes[0].patches) == 6  # three bars per setup
+    assert [t.get_text() for t in figs[4].axes[0].get_yticklabels()] == ["a", "b"]
+    assert len(figs[5].axes[0].patches) == 8  # four with fit's copy
+    assert figs[6].axes[0].get_yscale() == "log"
+
+
+# ---------------------------------------------------------------------------------------------
+# Notebook 04's figures.
+
+
+def test_notebook_04_plots_draw_every_step_and_the_switch():
+    import matplotlib.pyplot as plt
+
+    grid = np.linspace(-2, 2, 5)
+    steps = {"slow": [(2.0, 4.0), (1.0, 1.0)], "fast": [(2.0, 4.0), (0.0, 0.0), (0.1, 0.01)]}
+    fig = plotting.gradient_descent_1d(grid, grid**2, steps)
+    lines = fig.axes[0].get_lines()
+    assert [line.get_label() for line in lines] == ["loss", "slow", "fast"]
+    assert lines[2].get_xdata().tolist() == [2.0, 0.0, 0.1]
+    assert [t.get_text() for t in fig.axes[0].texts if t.get_text()] == ["start"]  # one start
+    table = pd.DataFrame({"bpc": [3.0, 2.5, 2.2], "val_bpc": [3.1, 2.7, 2.4]}, index=[1, 2, 3])
+    fig = plotting.learning_curves_two_phases(table, 2, 5.8, 4.4)
+    assert list(fig.axes[0].get_lines()[-1].get_xdata()) == [2.5, 2.5]
+    assert plt.get_fignums() == []

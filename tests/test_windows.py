@@ -52,74 +52,72 @@ def test_one_hot_encoding_is_bool_with_one_true_per_step():
     assert vocab.decode(x[1].argmax(-1)) == TEXT[3:10] and vocab.decode([y[1]]) == TEXT[10]
 
 
-def test_one_hot_targets():
-    y = np.array([2, 0, 1])
-    t = windows.one_hot_targets(y, 4)
-    assert t.shape == (3, 4) and t.argmax(-1).tolist() == [2, 0, 1] and t.sum() == 3
+def test_every_position_targets_are_the_inputs_shifted_by_one():
+    vocab = Vocabulary.from_text(TEXT)
+    ids = vocab.encode(TEXT)
+    x, y = windows.encode_windows(ids, 7, 7, "ids", vocab.size, targets="every")
+    assert x.shape == y.shape == (windows.count_windows(len(ids), 7, 7), 7)
+    np.testing.assert_array_equal(y[:, :-1], x[:, 1:])
+    np.testing.assert_array_equal(y.ravel()[: len(ids) - 1], ids[1 : len(y.ravel()) + 1])
+    last_x, last_y = windows.encode_windows(ids, 7, 7, "ids", vocab.size)
+    np.testing.assert_array_equal(last_y, y[:, -1])  # the classic target is the last column
+    assert windows.estimate_bytes(len(ids), 7, 7, "ids", vocab.size, targets="every") == (
+        x.nbytes + y.nbytes
+    )
 
 
-@pytest.mark.parametrize("encoding", windows.ENCODINGS)
-@pytest.mark.parametrize("shuffle", [False, True])
-def test_streamed_batches_equal_materialized_ones(encoding, shuffle):
+def stream_batches(*args, **kwargs):
+    return [(x.numpy(), y.numpy()) for x, y in windows.dataset(*args, **kwargs)]
+
+
+@pytest.mark.parametrize(
+    "encoding, targets",
+    [("one_hot", "last"), ("normalized_integer", "last"), ("ids", "last"), ("ids", "every")],
+)
+def test_streamed_batches_equal_materialized_ones(encoding, targets):
     text = TEXT * 5
     vocab = Vocabulary.from_text(text)
     ids = vocab.encode(text)
-    x, y = windows.encode_windows(ids, 12, 2, encoding, vocab.size)
-    stream = windows.WindowBatches(ids, 12, 2, encoding, vocab.size, batch_size=16, shuffle=shuffle)
-    assert len(stream) == -(-len(y) // 16)
-    bx = np.concatenate([stream[i][0] for i in range(len(stream))])
-    by = np.concatenate([stream[i][1] for i in range(len(stream))])
-    order = stream._order if shuffle else np.arange(len(y))
-    np.testing.assert_array_equal(bx, x[order])
-    np.testing.assert_array_equal(by, y[order])
-    with pytest.raises(IndexError):
-        stream[len(stream)]
+    x, y = windows.encode_windows(ids, 12, 2, encoding, vocab.size, targets)
+    in_order = stream_batches(ids, 12, 2, encoding, vocab.size, targets, 16)
+    assert len(in_order) == windows.batches_per_epoch(len(y), 16) == -(-len(y) // 16)
+    np.testing.assert_array_equal(np.concatenate([b[0] for b in in_order]), x)
+    np.testing.assert_array_equal(np.concatenate([b[1] for b in in_order]), y)
+    shuffled = stream_batches(ids, 12, 2, encoding, vocab.size, targets, 16, shuffle=True, seed=3)
+    order = windows.epoch_order(len(y), 3, 0)
+    np.testing.assert_array_equal(np.concatenate([b[0] for b in shuffled]), x[order])
+    np.testing.assert_array_equal(np.concatenate([b[1] for b in shuffled]), y[order])
 
 
-def test_shuffling_changes_the_order_each_epoch_but_not_the_content():
+def test_each_epoch_has_a_new_order_but_the_same_windows():
     ids = np.arange(200) % 7
-    stream = windows.WindowBatches(ids, 5, 1, "ids", 7, batch_size=200, shuffle=True, seed=3)
-    first = stream[0][0].copy()
-    stream.on_epoch_end()
-    second = stream[0][0]
-    assert not np.array_equal(first, second)
-    assert sorted(map(tuple, first)) == sorted(map(tuple, second))
+    two = stream_batches(ids, 5, 1, "ids", 7, "last", 195, shuffle=True, seed=3, epochs=2)
+    assert len(two) == 2 and not np.array_equal(two[0][0], two[1][0])
+    assert sorted(map(tuple, two[0][0])) == sorted(map(tuple, two[1][0]))
 
 
 def test_a_stream_started_at_a_later_epoch_matches_one_that_got_there():
     ids = np.arange(300) % 11
-    running = windows.WindowBatches(ids, 6, 2, "ids", 11, batch_size=32, shuffle=True, seed=4)
-    for _ in range(2):
-        running.on_epoch_end()
-    resumed = windows.WindowBatches(ids, 6, 2, "ids", 11, batch_size=32, shuffle=True, seed=4,
-                                    first_epoch=2)
-    for i in range(len(resumed)):
-        np.testing.assert_array_equal(running[i][0], resumed[i][0])
-        np.testing.assert_array_equal(running[i][1], resumed[i][1])
+    args = (ids, 6, 2, "ids", 11, "every", 32)
+    running = stream_batches(*args, shuffle=True, seed=4, epochs=3)
+    resumed = stream_batches(*args, shuffle=True, seed=4, first_epoch=2, epochs=3)
+    per_epoch = windows.batches_per_epoch(windows.count_windows(300, 6, 2), 32)
+    assert len(running) == 3 * per_epoch and len(resumed) == per_epoch
+    for (ax, ay), (bx, by) in zip(running[2 * per_epoch :], resumed, strict=True):
+        np.testing.assert_array_equal(ax, bx)
+        np.testing.assert_array_equal(ay, by)
 
 
-@pytest.mark.parametrize("encoding", windows.ENCODINGS)
-def test_window_dataset_gives_the_streamed_batches(encoding):
-    text = TEXT * 5
-    vocab = Vocabulary.from_text(text)
-    ids = vocab.encode(text)
-    stream = windows.WindowBatches(ids, 12, 2, encoding, vocab.size, batch_size=16, shuffle=True,
-                                   seed=9, first_epoch=1)
-    data = list(windows.window_dataset(ids, 12, 2, encoding, vocab.size, 16, seed=9,
-                                       first_epoch=1, epochs=3))
-    assert len(data) == 2 * len(stream)
-    for epoch in range(2):
-        for i in range(len(stream)):
-            x, y = data[epoch * len(stream) + i]
-            np.testing.assert_array_equal(x.numpy(), stream[i][0])
-            np.testing.assert_array_equal(y.numpy(), stream[i][1])
-        stream.on_epoch_end()
-    val = list(windows.window_dataset(ids, 12, 2, encoding, vocab.size, 16, shuffle=False))
-    x_all, y_all = windows.encode_windows(ids, 12, 2, encoding, vocab.size)
-    np.testing.assert_array_equal(np.concatenate([x.numpy() for x, _ in val]), x_all)
-    short = list(windows.window_dataset(ids, 12, 2, encoding, vocab.size, 16, seed=9,
-                                        epochs=2, batches_per_epoch=3))
+def test_short_epochs_take_the_first_batches_of_each_order():
+    ids = np.arange(300) % 11
+    args = (ids, 6, 2, "ids", 11, "last", 16)
+    full = stream_batches(*args, shuffle=True, seed=9, epochs=2)
+    short = stream_batches(*args, shuffle=True, seed=9, epochs=2, steps_per_epoch=3)
+    per_epoch = len(full) // 2
     assert len(short) == 6 and all(len(y) == 16 for _, y in short)
+    for k in range(3):
+        np.testing.assert_array_equal(short[k][0], full[k][0])
+        np.testing.assert_array_equal(short[3 + k][0], full[per_epoch + k][0])
 
 
 def test_too_short_text_and_bad_arguments():
@@ -129,17 +127,28 @@ def test_too_short_text_and_bad_arguments():
         windows.count_windows(100, 0, 1)
     with pytest.raises(ValueError, match="encoding must be"):
         windows.encode_windows(np.arange(50), 10, 1, "embedding", 50)
+    with pytest.raises(ValueError, match="targets must be"):
+        windows.encode_windows(np.arange(50), 10, 1, "ids", 50, targets="first")
     with pytest.raises(ValueError, match="batch_size"):
-        windows.WindowBatches(np.arange(50), 10, 1, "ids", 50, batch_size=0)
+        windows.batches_per_epoch(100, 0)
+    with pytest.raises(ValueError, match="first_epoch"):
+        windows.dataset(np.arange(50), 10, 1, "ids", 50, epochs=2, first_epoch=2)
 
 
 def test_estimates_match_real_arrays():
     text = TEXT * 20
     vocab = Vocabulary.from_text(text)
     ids = vocab.encode(text)
-    for encoding, window, step in [("one_hot", 40, 3), ("normalized_integer", 100, 1), ("ids", 30, 2)]:
+    for encoding, window, step in [
+        ("one_hot", 40, 3),
+        ("normalized_integer", 100, 1),
+        ("ids", 30, 2),
+    ]:
         x, y = windows.encode_windows(ids, window, step, encoding, vocab.size)
-        assert windows.estimate_bytes(len(ids), window, step, encoding, vocab.size) == x.nbytes + y.nbytes
+        assert (
+            windows.estimate_bytes(len(ids), window, step, encoding, vocab.size)
+            == x.nbytes + y.nbytes
+        )
 
 
 def test_classic_nietzsche_one_hot_is_about_half_a_gigabyte_streamed_is_small():

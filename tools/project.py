@@ -1,7 +1,7 @@
 """Where the course lives in public: the one place that names its GitHub repository.
 
-Badges and the Colab/Kaggle install cell in every notebook are generated from these values by
-``python -m helpers.course sync``, and ``tests/test_notebooks.py`` checks that they agree.
+Badges and the Colab/Kaggle setup cell in every notebook are generated from these values by
+``python3 tools/course.py sync``, and ``tests/test_notebooks.py`` checks that they agree.
 """
 
 from __future__ import annotations
@@ -49,20 +49,23 @@ def badges_markdown(notebook_path: str) -> str:
 
 
 def install_cell_source() -> str:
-    """Return the source of the first Setup cell every notebook starts with.
+    """Return the source of the first code cell every notebook starts with.
 
-    On Colab and Kaggle it clones the course (TensorFlow, Keras, NumPy, pandas and matplotlib are
-    already installed there, and are never reinstalled) and puts it on ``sys.path``. Locally it
-    does nothing: ``pip install -e .`` has made ``helpers`` importable.
+    It hides TensorFlow's C++ log lines (the level must be set before TensorFlow is imported).
+    On Colab and Kaggle it clones the course and puts it on ``sys.path``; TensorFlow, Keras, NumPy,
+    pandas and matplotlib are already installed there and are never reinstalled. Locally it
+    does nothing more: ``python3 tools/course.py setup`` has installed everything.
     """
     return (
+        "# Setup: on Colab or Kaggle, fetch the course's helpers (TensorFlow is already there).\n"
         "import os\n"
         "import sys\n"
         "\n"
-        "# On Colab or Kaggle, fetch the course's helpers; TensorFlow is already installed there.\n"
+        'os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before TensorFlow is imported\n'
         'HOSTED = "COLAB_RELEASE_TAG" in os.environ or "KAGGLE_KERNEL_RUN_TYPE" in os.environ\n'
+        f'COURSE = "{repo_url()}"\n'
         f'if HOSTED and not os.path.isdir("{CLONE_DIR}"):\n'
-        f"    !git clone --quiet --depth 1 --branch {BRANCH} {repo_url()} {CLONE_DIR}\n"
+        f"    !git clone --quiet --depth 1 --branch {BRANCH} {{COURSE}} {CLONE_DIR}\n"
         "if HOSTED:\n"
         f'    sys.path.insert(0, os.path.abspath("{CLONE_DIR}"))'
     )
