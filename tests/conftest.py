@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -33,3 +34,14 @@ def offline(monkeypatch, tmp_path):
     monkeypatch.setattr(paths, "KAGGLE_INPUT", tmp_path / "kaggle")
     monkeypatch.setattr(corpora, "_download", refuse)
     return tmp_path
+
+
+@pytest.fixture(autouse=True)
+def no_figure_left_open():
+    """Every test leaves no open matplotlib figure: helpers close what they draw."""
+    yield
+    plt = sys.modules.get("matplotlib.pyplot")
+    if plt is not None and plt.get_fignums():
+        numbers = plt.get_fignums()
+        plt.close("all")
+        pytest.fail(f"this test left matplotlib figures {numbers} open")
