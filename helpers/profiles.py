@@ -94,9 +94,9 @@ PROFILES: dict[str, Profile] = {
             "nietzsche": Schedule(epochs=2, steps_per_epoch=3, validation_steps=2),
             "nietzsche_small": Schedule(epochs=2, steps_per_epoch=3, validation_steps=2),
             "efficient": Schedule(epochs=2, steps_per_epoch=3, validation_steps=2),
-            # Notebook 04: the tutorial's loop on arrays, then training.fit continuing it, and
-            # the exercises' short runs.
-            "alice_tutorial": Schedule(epochs=1, steps_per_epoch=3, validation_steps=2),
+            # Notebook 04: the tutorial's loop on arrays (enough batches to fall clearly below the
+            # untrained model's score), then training.fit continuing it, and the exercises' runs.
+            "alice_tutorial": Schedule(epochs=1, steps_per_epoch=10, validation_steps=2),
             "alice_course": Schedule(epochs=1, steps_per_epoch=3, validation_steps=2),
             "alice_exercise": Schedule(epochs=1, steps_per_epoch=3, validation_steps=2),
         },

@@ -355,10 +355,16 @@ RECIPES: dict[str, Recipe] = {recipe.name: recipe for recipe in (ALICE, NIETZSCH
 def cudnn_eligibility(layer: keras.layers.LSTM) -> list[str]:
     """Reasons an LSTM layer cannot use the fused cuDNN kernel on a GPU (empty: eligible).
 
-    The fused kernel needs ``activation="tanh"``, ``recurrent_activation="sigmoid"``,
-    ``recurrent_dropout=0``, ``unroll=False`` and ``use_bias=True``.
+    Keras 3 (TensorFlow backend) runs the fused kernel only on a GPU, and only when the layer keeps
+    ``use_cudnn="auto"`` (the default) or ``True``, ``activation="tanh"``,
+    ``recurrent_activation="sigmoid"``, ``recurrent_dropout=0``, ``unroll=False`` and
+    ``use_bias=True``; input ``dropout`` is applied before the kernel and keeps it. With
+    ``use_cudnn="auto"`` an ineligible layer silently falls back to the generic loop; with
+    ``use_cudnn=True`` it raises an error when it runs.
     """
     reasons = []
+    if getattr(layer, "use_cudnn", "auto") is False:
+        reasons.append("use_cudnn=False")
     if getattr(layer.activation, "__name__", "") != "tanh":
         reasons.append("activation is not tanh")
     if getattr(layer.recurrent_activation, "__name__", "") != "sigmoid":

@@ -168,6 +168,12 @@ def test_cudnn_eligibility_names_what_breaks_it():
     assert recipes.cudnn_eligibility(keras.layers.LSTM(8)) == []
     reasons = recipes.cudnn_eligibility(keras.layers.LSTM(8, recurrent_dropout=0.1, unroll=True))
     assert reasons == ["recurrent_dropout=0.1 (must be 0)", "unroll=True"]
+    assert recipes.cudnn_eligibility(keras.layers.LSTM(8, dropout=0.2)) == []
+    assert recipes.cudnn_eligibility(keras.layers.LSTM(8, use_cudnn=False)) == ["use_cudnn=False"]
+    assert recipes.cudnn_eligibility(keras.layers.LSTM(8, activation="relu", use_bias=False)) == [
+        "activation is not tanh",
+        "use_bias=False",
+    ]
 
 
 def test_training_under_mirrored_strategy_on_two_logical_cpus():
