@@ -97,7 +97,7 @@ PROFILES: dict[str, Profile] = {
             # Notebook 04: the tutorial's loop on arrays (enough batches to fall clearly below the
             # untrained model's score), then training.fit continuing it, and the exercises' runs.
             "alice_tutorial": Schedule(epochs=1, steps_per_epoch=10, validation_steps=2),
-            "alice_course": Schedule(epochs=1, steps_per_epoch=3, validation_steps=2),
+            "alice_course": Schedule(epochs=1, steps_per_epoch=10, validation_steps=2),
             "alice_exercise": Schedule(epochs=1, steps_per_epoch=3, validation_steps=2),
         },
         sizes={
