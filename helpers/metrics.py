@@ -123,9 +123,18 @@ def words(text: str) -> list[str]:
     return re.findall(r"[a-zà-ÿ]+(?:'[a-z]+)?", text.lower())
 
 
-def real_word_share(text: str, vocabulary: set[str]) -> float:
-    """Share of the words of ``text`` found in ``vocabulary`` (e.g. the training corpus's words)."""
+def real_word_share(text: str, vocabulary: set[str], truncated: bool = False) -> float:
+    """Share of the words of ``text`` found in ``vocabulary`` (e.g. the training corpus's words).
+
+    Args:
+        text: The text to measure.
+        vocabulary: The known words.
+        truncated: Whether ``text`` was cut at a fixed length (a generated sample): then a last
+            word that runs to the very end of the text is left out, as it may be unfinished.
+    """
     found = words(text)
+    if truncated and found and re.search(r"[a-zà-ÿ']$", text.lower()):
+        found = found[:-1]
     if not found:
         return 0.0
     return sum(w in vocabulary for w in found) / len(found)

@@ -108,6 +108,7 @@ PROFILES: dict[str, Profile] = {
             # Notebooks 06-07.
             "compare_windows": 512,
             "samples_per_temperature": 3,
+            "timing_repeats": 3,  # notebook 07: each speed measured this many times
             "efficient_exercise_batches": 3,
         },
     ),
@@ -134,6 +135,7 @@ PROFILES: dict[str, Profile] = {
             # Notebooks 06-07.
             "compare_windows": 6_000,
             "samples_per_temperature": 8,
+            "timing_repeats": 5,  # notebook 07: each speed measured this many times
             "efficient_exercise_batches": 50,
         },
     ),
@@ -158,6 +160,7 @@ PROFILES: dict[str, Profile] = {
             # Notebooks 06-07.
             "compare_windows": None,
             "samples_per_temperature": 16,
+            "timing_repeats": 9,  # notebook 07: each speed measured this many times
             "efficient_exercise_batches": 100,
         },
     ),

@@ -41,6 +41,13 @@ def test_text_measures():
     assert metrics.words("It's the Übermensch, 2 times!") == ["it's", "the", "übermensch", "times"]
     assert metrics.real_word_share("the cat zzq", {"the", "cat"}) == pytest.approx(2 / 3)
     assert metrics.real_word_share("123", {"the"}) == 0.0
+    # A sample cut mid-word: its unfinished last word is left out only when asked.
+    assert metrics.real_word_share("the cat sa", {"the", "cat"}) == pytest.approx(2 / 3)
+    assert metrics.real_word_share("the cat sa", {"the", "cat"}, truncated=True) == 1.0
+    assert metrics.real_word_share("the cat zzq.", {"the", "cat"}, truncated=True) == (
+        pytest.approx(2 / 3)
+    )
+    assert metrics.real_word_share("zzq", {"the"}, truncated=True) == 0.0
     corpus = "supposing that truth is a woman--what then?"
     assert metrics.longest_copied("xx truth is a wo yy", corpus) == " truth is a wo"
     assert metrics.longest_copied("qqq", corpus) == ""
