@@ -541,6 +541,13 @@ def coloured_texts(panels: Sequence[Mapping], width: int = 100) -> Figure:
 
     from helpers import interpret
 
+    for panel in panels:  # check every panel before a figure exists: an error leaks nothing
+        shape = np.shape(panel["values"])
+        if shape != (len(panel["text"]),):
+            raise ValueError(
+                f"Need one value per character: {np.size(panel['values'])} for "
+                f"{len(panel['text'])}."
+            )
     row_h, title_h, bar_h, gap_h, margin = 0.19, 0.35, 0.12, 0.45, 0.1  # inches
     layouts = [_text_grid(panel["text"], width) for panel in panels]
     rows = [max(r for r, _ in places) + 1 if places else 1 for places in layouts]
@@ -549,8 +556,6 @@ def coloured_texts(panels: Sequence[Mapping], width: int = 100) -> Figure:
     top = total - margin
     for panel, places, n_rows in zip(panels, layouts, rows, strict=True):
         text, values = panel["text"], np.asarray(panel["values"], dtype=float)
-        if values.shape != (len(text),):
-            raise ValueError(f"Need one value per character: {values.size} for {len(text)}.")
         cmap = colormaps[panel.get("cmap") or "coolwarm"]
         vmin, vmax = interpret.colour_scale(values, panel.get("vmin"), panel.get("vmax"))
         norm = Normalize(vmin, vmax, clip=True)
