@@ -304,7 +304,7 @@ def test_the_memory_plot_draws_means_seeds_and_chance_with_the_legend_outside():
     lines = ax.get_lines()
     assert lines[0].get_ydata().tolist() == pytest.approx([0.9, 0.1])  # SimpleRNN's means
     assert lines[1].get_ydata().tolist() == pytest.approx([1.0, 0.95])
-    assert lines[2].get_ydata().tolist() == [0.125, 0.125]  # chance
+    assert list(lines[2].get_ydata()) == [0.125, 0.125]  # chance
     assert [len(c.get_offsets()) for c in ax.collections] == [4, 4]  # every seed a dot
     assert ax.get_title() and "(%)" in ax.get_ylabel() and "k" in ax.get_xlabel()
     assert ax.get_legend().get_bbox_to_anchor().x0 >= ax.get_window_extent().x1
