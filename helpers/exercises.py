@@ -578,8 +578,10 @@ def _gru_on_the_memory_task(model: Any) -> tuple[bool, str]:
     chance = 1 / alphabet
     if acc < chance + 0.5:
         return False, (
-            f"It names {acc:.0%} of new sequences correctly at k = {k} (chance {chance:.0%}): "
-            "train it on memory.task(BATCHES * BATCH_SIZE, k, rng) with model.fit first."
+            f"It names {acc:.0%} of new sequences correctly at k = {k} (chance {chance:.0%}). "
+            "If it is untrained, train it on memory.task(BATCHES * BATCH_SIZE, k, rng) with "
+            "model.fit first. If you trained it as memory.score does, that is an answer too: this "
+            "GRU did not learn to remember that far back with that much training."
         )
     return True, f"The GRU names {acc:.0%} of new sequences correctly at k = {k}: it remembers."
 
