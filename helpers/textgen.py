@@ -24,6 +24,7 @@ a message that names the problem and the fix, before anything is trained or over
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
@@ -686,6 +687,30 @@ def _write_json(path: Path, data: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
+class _WithoutFitResumeLine:
+    """Standard output without ``training.fit``'s "Resuming ... after epoch N of CAP." line (the
+    trainer says it itself: under a time budget the cap of epochs means nothing)."""
+
+    def __init__(self, stream: Any):
+        self.stream, self.dropping = stream, False
+
+    def write(self, text: str) -> int:
+        if text.startswith("Resuming ") and " after epoch " in text:
+            self.dropping = True
+            return len(text)
+        if self.dropping and text == "\n":
+            self.dropping = False
+            return len(text)
+        self.dropping = False
+        return self.stream.write(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
 def _progress_bar() -> bool:
     return sys.stdout.isatty() or "ipykernel" in sys.modules
 
@@ -791,26 +816,32 @@ def train(
     if verbose:
         callbacks.append(Progress(budget, bar=verbose == 1 and _progress_bar()))
     done = _epochs_done(run_dir)
+    if done:
+        say(
+            f"Resuming {paths.shown(run_dir)} after epoch {done}: {_clock(spent)} of the "
+            f"{_clock(seconds)} budget spent."
+        )
     if spent >= seconds:  # nothing left to train: fit only loads the saved state
-        say(f"The budget of {minutes:g} min is already spent in {paths.shown(run_dir)}.")
+        say(f"The budget of {minutes:g} min is already spent.")
         cap, callbacks = done, []
     elif epochs is not None:
         cap = epochs
-    else:  # the budget stops training; the cap lies far beyond what it allows
-        cap = done + max(10, int(math.ceil(3 * (seconds - spent) / plan_.seconds_per_epoch)))
+    else:  # the budget stops training, never this cap
+        cap = done + 1_000_000
     try:
-        run = training.fit(
-            model,
-            vocab,
-            recipe,
-            train_ids,
-            val_ids,
-            cap,
-            run_dir=run_dir,
-            seed=seed,
-            callbacks=callbacks,
-            verbose=0,
-        )
+        with contextlib.redirect_stdout(_WithoutFitResumeLine(sys.stdout)):
+            run = training.fit(
+                model,
+                vocab,
+                recipe,
+                train_ids,
+                val_ids,
+                cap,
+                run_dir=run_dir,
+                seed=seed,
+                callbacks=callbacks,
+                verbose=0,
+            )
     except checkpoint.CheckpointError as err:
         raise TextgenError(str(err)) from None
     history = run.history
