@@ -146,6 +146,9 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=10, help="training budget per model")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", help="write the results to this file")
+    parser.add_argument(
+        "--only", choices=KINDS, help="run one of the two (a probe; no comparison is printed)"
+    )
     parser.add_argument("--child", choices=KINDS, help=argparse.SUPPRESS)
     parser.add_argument("--workdir", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -161,7 +164,9 @@ def main() -> None:
         f"budget {args.minutes:g} min of training per model, one after the other"
     )
     with tempfile.TemporaryDirectory() as workdir:
-        results = {kind: run_child(kind, args, workdir) for kind in KINDS}
+        results = {
+            kind: run_child(kind, args, workdir) for kind in KINDS if args.only in (None, kind)
+        }
     for kind, r in results.items():
         rec = r["recipe"]
         print(
@@ -172,6 +177,9 @@ def main() -> None:
             f"{r['carried_bpc']:.3f} (state carried across the tail), "
             f"{r['chunk_bpc']:.3f} (every position of its own chunks)"
         )
+    if args.only:
+        print(json.dumps(results[args.only]))
+        return
     mine, base = results["trainer"], results["notebook06"]
     ratio = mine["context40_bpc"] / base["context40_bpc"]
     print(
