@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import app, paths, textgen, training
+from helpers import app, paths, pretrained, textgen, training
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=str(ROOT))
@@ -268,3 +269,18 @@ def test_the_app_finds_what_the_trainer_saves_by_default(tmp_path, monkeypatch):
     found = app.find_models()
     assert found["yours: mine/mine.keras"] == result.path.resolve()
     assert any(name.startswith("shipped: ") for name in found)
+
+
+def test_the_app_searches_drive_and_kaggle_working(trained, tmp_path, monkeypatch):
+    drive, kaggle = tmp_path / "MyDrive", tmp_path / "working"
+    for folder in (drive / paths.DRIVE_FOLDER / "notes", kaggle / "runs" / "chat"):
+        folder.mkdir(parents=True)
+        shutil.copy(trained.path, folder / "model.keras")
+    monkeypatch.setattr(paths, "COLAB_DRIVE", drive)
+    monkeypatch.setattr(paths, "KAGGLE_WORKING", kaggle)
+    monkeypatch.setattr(paths, "KAGGLE_INPUT", tmp_path / "no-input")
+    found = app.find_models()
+    assert found["yours: notes/model.keras"].parent.parent == (drive / paths.DRIVE_FOLDER).resolve()
+    assert found["yours: runs/chat/model.keras"].is_relative_to(kaggle.resolve())
+    shipped = {name for name in found if name.startswith("shipped: ")}
+    assert shipped == {f"shipped: {name}" for name in pretrained.available()}
