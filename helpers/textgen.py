@@ -32,7 +32,7 @@ import os
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -706,7 +706,8 @@ def _check_run_dir(run_dir: Path, facts: dict[str, Any]) -> None:
             f"{facts['corpus_sha256'][:12]}...)"
         )
     if saved.get("recipe") != facts["recipe"]:
-        old, new = saved.get("recipe") or {}, facts["recipe"]
+        old = asdict(Recipe.from_dict(saved["recipe"])) if saved.get("recipe") else {}
+        new = asdict(Recipe.from_dict(facts["recipe"]))
         changed = [f"{k}={old.get(k)!r} (now {v!r})" for k, v in new.items() if old.get(k) != v]
         problems.append("its model size or recipe differs: " + ", ".join(changed))
     if saved.get("seed") != facts["seed"]:

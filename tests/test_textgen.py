@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import app, paths, pretrained, textgen, training
+from helpers import app, paths, pretrained, recipes, textgen, training
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=str(ROOT))
@@ -134,6 +134,10 @@ def test_python_api_returns_the_model_its_record_and_samples(trained):
     assert record["parameters"] == trained.plan.parameters > 0
     assert record["epochs"] == len(trained.history["loss"]) >= 1
     assert set(trained.samples) == {1, record["epochs"]}
+    recipe = trained.plan.recipe
+    assert recipes.Recipe.from_dict(record["recipe"]) == recipe and recipe.embed_dropout > 0
+    assert "embed_dropout" in [layer.name for layer in trained.model.layers]
+    assert "embed_dropout" not in recipes.EFFICIENT.to_dict(), "older recipes are stored as before"
     texts = textgen.generate(trained.path, "the will ", length=30, samples=2, seed=1)
     assert len(texts) == 2 and all(len(t) == 30 and set(t) <= set(TEXT) for t in texts)
     assert textgen.generate(trained.path, "the will ", 30, samples=2, seed=1) == texts
