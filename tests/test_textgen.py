@@ -229,7 +229,14 @@ def test_a_run_directory_of_another_corpus_size_or_seed_is_refused(trained):
 
 def test_a_seed_text_the_corpus_cannot_spell_is_refused(tmp_path):
     with pytest.raises(textgen.TextgenError, match="characters the corpus lacks: 'qxz'"):
-        textgen.train(text=TEXT, minutes=1, out=tmp_path / "m.keras", seed_text="qxz", verbose=0)
+        textgen.train(
+            text=TEXT,
+            minutes=1,
+            out=tmp_path / "m.keras",
+            run_dir=tmp_path / "run",
+            seed_text="qxz",
+            verbose=0,
+        )
 
 
 # ----------------------------------------------------------------------------- sources
