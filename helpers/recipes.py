@@ -44,6 +44,11 @@ OPTIMIZERS = ("adam", "rmsprop")
 """Optimizers a recipe can name."""
 
 
+LATER_FIELDS: dict[str, Any] = {"embed_dropout": 0.0}
+"""Recipe fields added after the shipped models were saved, with the default that leaves a recipe
+as it was (see :meth:`Recipe.to_dict`)."""
+
+
 @dataclass(frozen=True)
 class Recipe:
     """How text becomes input and targets for one model, and how big that model is.
@@ -60,6 +65,9 @@ class Recipe:
         units: LSTM units.
         embed_dim: Size of each character's learned vector (only for ``encoding="ids"``).
         dropout: Dropout rate before the output layer (0 for none).
+        embed_dropout: Dropout rate on the embedding's output, i.e. the LSTM's input (0 for
+            none). Unlike the LSTM's own ``dropout`` argument it keeps the LSTM eligible for the
+            fused cuDNN kernel (the trainer in :mod:`helpers.textgen` uses it).
         optimizer: ``"adam"`` or ``"rmsprop"``.
         learning_rate: The optimizer's learning rate.
         batch_size: Windows per training batch.
@@ -76,6 +84,7 @@ class Recipe:
     units: int = 128
     embed_dim: int = 0
     dropout: float = 0.0
+    embed_dropout: float = 0.0
     optimizer: str = "adam"
     learning_rate: float = 1e-3
     batch_size: int = 128
@@ -96,6 +105,10 @@ class Recipe:
                 problems.append(f"{field_name} must be at least 1")
         if not 0 <= self.dropout < 1:
             problems.append("dropout must lie in [0, 1)")
+        if not 0 <= self.embed_dropout < 1:
+            problems.append("embed_dropout must lie in [0, 1)")
+        if self.embed_dropout and not self.embed_dim:
+            problems.append("embed_dropout needs an embedding (encoding 'ids')")
         if not self.learning_rate > 0:
             problems.append("learning_rate must be positive")
         if problems:
@@ -116,8 +129,17 @@ class Recipe:
         return dataclasses.replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form, stored in checkpoints."""
-        return asdict(self)
+        """JSON-ready form, stored in checkpoints.
+
+        Fields added after the shipped models were saved (:data:`LATER_FIELDS`) are left out
+        while they hold their default, so every recipe that does not use them is stored exactly
+        as before; :meth:`from_dict` fills them in again.
+        """
+        data = asdict(self)
+        for name, default in LATER_FIELDS.items():
+            if data[name] == default:
+                del data[name]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Recipe:
@@ -240,10 +262,10 @@ class Recipe:
     ) -> keras.Model:
         """Build (and compile) this recipe's model.
 
-        The layers are named (``embedding``, ``lstm``, ``dropout``, ``output``) so that weights
-        saved from one build load into another. The LSTM keeps the defaults that make it eligible
-        for the fused cuDNN kernel on a GPU, and the output layer computes in float32, so the model
-        also trains under the ``mixed_float16`` policy.
+        The layers are named (``embedding``, ``embed_dropout``, ``lstm``, ``dropout``,
+        ``output``) so that weights saved from one build load into another. The LSTM keeps the
+        defaults that make it eligible for the fused cuDNN kernel on a GPU, and the output layer
+        computes in float32, so the model also trains under the ``mixed_float16`` policy.
 
         Args:
             vocab_size: Size of the vocabulary (inputs for one-hot, outputs always).
@@ -257,6 +279,8 @@ class Recipe:
         ]
         if is_ids:
             layers.append(keras.layers.Embedding(vocab_size, self.embed_dim, name="embedding"))
+            if self.embed_dropout:
+                layers.append(keras.layers.Dropout(self.embed_dropout, name="embed_dropout"))
         layers.append(
             keras.layers.LSTM(self.units, return_sequences=self.targets == "every", name="lstm")
         )
