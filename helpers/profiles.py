@@ -109,6 +109,11 @@ PROFILES: dict[str, Profile] = {
             "compare_windows": 512,
             "samples_per_temperature": 3,
             "efficient_exercise_batches": 3,
+            # Notebook 09: training budgets in minutes (the chat user, each of two mixed corpora,
+            # your own file).
+            "chat_minutes": 0.1,
+            "mix_minutes": 0.05,
+            "file_minutes": 0.05,
         },
     ),
     # Enough on a 2-core CPU to see learning (validation below the unigram baseline) in minutes.
@@ -135,6 +140,11 @@ PROFILES: dict[str, Profile] = {
             "compare_windows": 6_000,
             "samples_per_temperature": 8,
             "efficient_exercise_batches": 50,
+            # Notebook 09: training budgets in minutes (the chat user, each of two mixed corpora,
+            # your own file).
+            "chat_minutes": 3,
+            "mix_minutes": 1.25,
+            "file_minutes": 1.5,
         },
     ),
     # The original tutorials' schedules (20 epochs for Alice, 60 for Nietzsche), for a GPU.
@@ -159,6 +169,11 @@ PROFILES: dict[str, Profile] = {
             "compare_windows": None,
             "samples_per_temperature": 16,
             "efficient_exercise_batches": 100,
+            # Notebook 09: training budgets in minutes (the chat user, each of two mixed corpora,
+            # your own file).
+            "chat_minutes": 20,
+            "mix_minutes": 10,
+            "file_minutes": 15,
         },
     ),
 }
