@@ -841,14 +841,19 @@ def _resumed_within_the_budget(answer: Any) -> tuple[bool, str]:
     if done == 0:
         return False, "Stop it after the first epoch has finished, so there is something to keep."
     for key, values in first.history.items():
-        if key != "elapsed_s" and second.history.get(key, [])[:done] != values:
+        if second.history.get(key, [])[:done] != values:
             return False, (
                 f"The second run's {key!r} does not start with the first one's: did the second "
                 "call use the same file, budget, seed and run_dir?"
             )
     budget, used = second.record["minutes_budget"], second.record["minutes_used"]
-    if used > 1.25 * budget:
-        return False, f"It used {used:.2f} of {budget:g} minutes: pass the same minutes again."
+    elapsed = second.history["elapsed_s"]
+    last_epoch = elapsed[-1] - (elapsed[-2] if len(elapsed) > 1 else 0.0)
+    if 60 * used > 60 * budget + last_epoch + 1:
+        return False, (
+            f"It used {used:.2f} of {budget:g} minutes, more than the budget and the epoch that "
+            "ran out of it: pass the same minutes again."
+        )
     return True, (
         f"It resumed after epoch {done} and kept the epochs already trained; the seconds spent "
         f"before the interruption counted against the budget ({used:.2f} of {budget:g} minutes)."

@@ -427,4 +427,7 @@ def test_09_4_wants_an_interrupted_run_and_its_resumption():
     restarted = exercises.check("09.4", (first, result([2.1, 1.8], finished=True)))
     assert not restarted and "start with" in restarted.message
     assert not exercises.check("09.4", (first, result([2.0, 1.8], finished=True, used=5.0)))
+    clock_restarted = result([2.0, 1.8], finished=True)
+    clock_restarted.history["elapsed_s"] = [5.0, 35.0]
+    assert not exercises.check("09.4", (first, clock_restarted))
     assert not exercises.check("09.4", (result([], False), result([2.0], True)))
