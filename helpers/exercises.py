@@ -855,6 +855,6 @@ def _resumed_within_the_budget(answer: Any) -> tuple[bool, str]:
             "ran out of it: pass the same minutes again."
         )
     return True, (
-        f"It resumed after epoch {done} and kept the epochs already trained; the seconds spent "
-        f"before the interruption counted against the budget ({used:.2f} of {budget:g} minutes)."
+        "It resumed after the last saved epoch and kept the epochs already trained; the seconds "
+        "spent before the interruption counted against the budget."
     )

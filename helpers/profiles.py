@@ -112,8 +112,8 @@ PROFILES: dict[str, Profile] = {
             # Notebook 09: training budgets in minutes (the chat user, each of two mixed corpora,
             # your own file).
             "chat_minutes": 0.1,
-            "mix_minutes": 0.05,
-            "file_minutes": 0.05,
+            "mix_minutes": 0.06,
+            "file_minutes": 0.12,
         },
     ),
     # Enough on a 2-core CPU to see learning (validation below the unigram baseline) in minutes.
