@@ -16,8 +16,14 @@ Modules, in the order data flows through them (a module imports only modules abo
 * :mod:`helpers.sampling`   - numerically safe temperature, top-k, top-p sampling (04, 07).
 * :mod:`helpers.generation` - windowed or stateful generation as the recipe says, streamed (04-07).
 * :mod:`helpers.training`   - one ``fit``: held-out metric, guardrails, resumable runs (04-06).
+* :mod:`helpers.textgen`    - train on any text in one call, within a time budget, resumable;
+  generate from the result (09).
 * :mod:`helpers.pretrained` - the models the project ships in ``models/`` (04-10).
 * :mod:`helpers.app`        - the live-generation interface (10).
+
+The package's command line, ``python -m helpers train SOURCE... --minutes M --out FILE.keras``
+and ``python -m helpers generate FILE.keras --seed-text TEXT``, is :mod:`helpers.__main__`, a thin
+layer over :mod:`helpers.textgen`.
 
 Side modules, which anything may import: :mod:`helpers.paths` (the repository's folders and where
 runs are saved, never relative to the current folder), :mod:`helpers.profiles` (ci / default /

@@ -248,10 +248,10 @@ class Recipe:
     ) -> keras.Model:
         """Build (and compile) this recipe's model.
 
-        The layers are named (``embedding``, ``embed_dropout``, ``lstm``, ``dropout``, ``output``) so that weights
-        saved from one build load into another. The LSTM keeps the defaults that make it eligible
-        for the fused cuDNN kernel on a GPU, and the output layer computes in float32, so the model
-        also trains under the ``mixed_float16`` policy.
+        The layers are named (``embedding``, ``embed_dropout``, ``lstm``, ``dropout``,
+        ``output``) so that weights saved from one build load into another. The LSTM keeps the
+        defaults that make it eligible for the fused cuDNN kernel on a GPU, and the output layer
+        computes in float32, so the model also trains under the ``mixed_float16`` policy.
 
         Args:
             vocab_size: Size of the vocabulary (inputs for one-hot, outputs always).

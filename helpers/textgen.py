@@ -24,6 +24,7 @@ a message that names the problem and the fix, before anything is trained or over
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
@@ -64,9 +65,9 @@ TRAINER_SIZES: dict[str, dict[str, Any]] = {
     # (benchmarks/time_budget.py measures it against notebook 06's CPU schedule).
     "cpu": {
         "window": 100,
-        "units": 256,
+        "units": 384,
         "batch_size": 64,
-        "learning_rate": 4e-3,
+        "learning_rate": 3e-3,
         "embed_dropout": 0.2,
         "dropout": 0.3,
     },
@@ -79,7 +80,23 @@ TRAINER_SIZES: dict[str, dict[str, Any]] = {
         "dropout": 0.3,
     },
 }
-"""The trainer's changes to :data:`helpers.recipes.EFFICIENT_SIZES`, per device."""
+"""The trainer's widest model per device: its changes to :data:`helpers.recipes.EFFICIENT_SIZES`."""
+
+CPU_STEPS: tuple[tuple[int, dict[str, Any]], ...] = (
+    # (characters a second it trains on the course's 2-core CPU, changes to TRAINER_SIZES["cpu"])
+    (43_000, {}),
+    (63_000, {"units": 256, "learning_rate": 4e-3}),
+    (
+        137_000,
+        {"units": 128, "window": 50, "batch_size": 32, "learning_rate": 5e-3, "dropout": 0.1},
+    ),
+)
+"""Ever smaller CPU models for ever shorter budgets: :func:`choose_recipe` takes the widest that
+reads the text at least :data:`MIN_PASSES` times within the budget (the last one otherwise). A
+wide model learns more per epoch but needs epochs; in a minute or two a narrow one gets further."""
+
+MIN_PASSES = 25
+"""Epochs a CPU model should get within the budget (see :data:`CPU_STEPS`)."""
 
 SMALL_TEXT = 100_000
 """Below this many characters the model is narrowed (a wide model only memorizes a short text)."""
@@ -283,20 +300,47 @@ def _device_size(size: str) -> str:
     return "gpu" if tf.config.list_physical_devices("GPU") else "cpu"
 
 
-def choose_recipe(text_chars: int, size: str = "auto", corpus: str = "text") -> Recipe:
-    """Notebook 06's efficient recipe sized for the device and the text, with the trainer's
-    regularization (:data:`TRAINER_SIZES`).
+def choose_recipe(
+    text_chars: int, size: str = "auto", corpus: str = "text", minutes: float | None = None
+) -> Recipe:
+    """Notebook 06's efficient recipe sized for the device, the text and the budget, with the
+    trainer's regularization (:data:`TRAINER_SIZES`).
 
-    A short text gets shorter chunks (so its held-out tenth holds several) and, below
-    :data:`SMALL_TEXT` characters, a narrower LSTM.
+    On a CPU, a budget too short for the widest model to read the text :data:`MIN_PASSES` times
+    gets a narrower one (:data:`CPU_STEPS`). A short text gets shorter chunks (so its held-out
+    tenth holds several) and, below :data:`SMALL_TEXT` characters, a narrower LSTM.
 
     Args:
         text_chars: Characters in the corpus.
         size: ``"auto"``, ``"cpu"`` or ``"gpu"``.
         corpus: The corpus name stored in the recipe.
+        minutes: The time budget (``None``: the widest model).
     """
+    return candidate_recipes(text_chars, size, corpus, minutes)[0]
+
+
+def candidate_recipes(
+    text_chars: int, size: str = "auto", corpus: str = "text", minutes: float | None = None
+) -> list[Recipe]:
+    """:func:`choose_recipe`'s choice, then on a CPU the narrower steps of :data:`CPU_STEPS`: the
+    trainer falls back on them when this machine turns out slower than the one they were
+    measured on."""
     size = _device_size(size)
-    recipe = recipes.efficient(size, corpus=corpus).replace(**TRAINER_SIZES[size])
+    widest = recipes.efficient(size, corpus=corpus).replace(**TRAINER_SIZES[size])
+    if size != "cpu" or minutes is None:
+        return [_fit_to_text(widest, text_chars)]
+    fits = [speed * minutes * 60 >= MIN_PASSES * text_chars for speed, _ in CPU_STEPS]
+    start = fits.index(True) if any(fits) else len(CPU_STEPS) - 1
+    found: list[Recipe] = []
+    for _, changes in CPU_STEPS[start:]:
+        recipe = _fit_to_text(widest.replace(**changes), text_chars)
+        if recipe not in found:
+            found.append(recipe)
+    return found
+
+
+def _fit_to_text(recipe: Recipe, text_chars: int) -> Recipe:
+    """Shorter chunks for a short text, and a narrower model below :data:`SMALL_TEXT`."""
     val_chars = int(round(text_chars * VALIDATION_FRACTION))
     window = min(recipe.window, max(MIN_WINDOW, val_chars // 4))
     changes: dict[str, Any] = {}
@@ -351,14 +395,27 @@ def _measure(model: keras.Model, recipe: Recipe, train_ids: np.ndarray, vocab: V
 
 
 def _prepare(
-    text: str, minutes: float, recipe: Recipe, size: str, epochs: int | None
+    text: str,
+    minutes: float,
+    recipe: Recipe | Sequence[Recipe],
+    size: str,
+    epochs: int | None,
 ) -> tuple[Plan, keras.Model, Vocabulary, np.ndarray, np.ndarray]:
-    """Encode the text, build the model, time a few batches: the plan and what it needs."""
-    prepared = recipe.prepare(text)
+    """Encode the text, build the model, time a few batches: the plan and what it needs.
+
+    Given several recipes (widest first), the first whose measured speed lets it read the text
+    at least ``MIN_PASSES / 2`` times within the budget is taken (the last one otherwise): the
+    speeds in :data:`CPU_STEPS` are one machine's, this checks them on this one.
+    """
+    candidates = [recipe] if isinstance(recipe, Recipe) else list(recipe)
+    prepared = candidates[0].prepare(text)
     vocab = Vocabulary.from_text(prepared)
     train_ids, val_ids = windows.split_tail(vocab.encode(prepared), VALIDATION_FRACTION)
-    model = recipe.build(vocab.size)
-    seconds = _measure(model, recipe, train_ids, vocab)
+    for recipe in candidates:
+        model = recipe.build(vocab.size)
+        seconds = _measure(model, recipe, train_ids, vocab)
+        if minutes * 60 / seconds >= MIN_PASSES / 2:
+            break
     plan_ = Plan(
         chars=len(text),
         vocab_size=vocab.size,
@@ -407,7 +464,8 @@ def plan(text: str, minutes: float, *, size: str = "auto", epochs: int | None = 
     _check_budget(minutes, epochs)
     _check_text(text)
     size = _device_size(size)
-    return _prepare(text, minutes, choose_recipe(len(text), size), size, epochs)[0]
+    candidates = candidate_recipes(len(text), size, minutes=minutes)
+    return _prepare(text, minutes, candidates, size, epochs)[0]
 
 
 # ----------------------------------------------------------------------------- callbacks
@@ -653,12 +711,30 @@ def _check_run_dir(run_dir: Path, facts: dict[str, Any]) -> None:
         problems.append("its model size or recipe differs: " + ", ".join(changed))
     if saved.get("seed") != facts["seed"]:
         problems.append(f"its seed was {saved.get('seed')}, not {facts['seed']}")
+    if saved.get("size") != facts["size"]:
+        problems.append(f"its model size was {saved.get('size')!r}, not {facts['size']!r}")
     if problems:
         raise TextgenError(
             f"{paths.shown(run_dir)} holds another run: {'; '.join(problems)}. Nothing was "
             f"changed. To start afresh, pass a fresh run directory (for example --run-dir "
             f"{_fresh(run_dir)}, Python: run_dir=...); to continue that run, use its settings."
         )
+
+
+def _continued_recipe(run_dir: Path, text: str, seed: int, size: str) -> Recipe | None:
+    """The recipe of the run a run directory holds when it trains this text with this seed and
+    size (the same command with a raised budget continues it), else ``None``."""
+    record = run_dir / STATE_RECORD
+    if not record.is_file():
+        return None
+    saved = json.loads(record.read_text(encoding="utf-8"))
+    same = (saved.get("corpus_sha256"), saved.get("seed"), saved.get("size"))
+    if same != (corpus_sha256(text), seed, size):
+        return None
+    try:
+        return Recipe.from_dict(saved["recipe"])
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def _fresh(run_dir: Path) -> str:
@@ -684,6 +760,30 @@ def _write_json(path: Path, data: dict[str, Any]) -> None:
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     tmp.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
     os.replace(tmp, path)
+
+
+class _WithoutFitResumeLine:
+    """Standard output without ``training.fit``'s "Resuming ... after epoch N of CAP." line (the
+    trainer says it itself: under a time budget the cap of epochs means nothing)."""
+
+    def __init__(self, stream: Any):
+        self.stream, self.dropping = stream, False
+
+    def write(self, text: str) -> int:
+        if text.startswith("Resuming ") and " after epoch " in text:
+            self.dropping = True
+            return len(text)
+        if self.dropping and text == "\n":
+            self.dropping = False
+            return len(text)
+        self.dropping = False
+        return self.stream.write(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
 
 
 def _progress_bar() -> bool:
@@ -745,13 +845,18 @@ def train(
     run_dir = Path(run_dir).expanduser() if run_dir is not None else default_run_dir(out)
     _check_text(text)
     size = _device_size(size)
-    recipe = choose_recipe(len(text), size, name)
+    candidates = candidate_recipes(len(text), size, name, minutes)
+    continued = _continued_recipe(run_dir, text, seed, size)
+    if continued is not None:  # a raised budget may have chosen another step: keep the run's
+        candidates = [continued]
+    recipe = candidates[0]
     prepared = recipe.prepare(text)
     facts = {
         "corpus_sha256": corpus_sha256(text),
         "chars": len(text),
         "recipe": recipe.to_dict(),
         "seed": seed,
+        "size": size,
     }
     _check_run_dir(run_dir, facts)
     if seed_text is None:
@@ -764,7 +869,9 @@ def train(
             "text written with the corpus's characters."
         )
     keras.utils.set_random_seed(seed)
-    plan_, model, vocab, train_ids, val_ids = _prepare(text, minutes, recipe, size, epochs)
+    plan_, model, vocab, train_ids, val_ids = _prepare(text, minutes, candidates, size, epochs)
+    recipe = plan_.recipe
+    facts["recipe"] = recipe.to_dict()
     say = print if verbose else (lambda *a, **k: None)
     say(str(plan_))
 
@@ -791,26 +898,32 @@ def train(
     if verbose:
         callbacks.append(Progress(budget, bar=verbose == 1 and _progress_bar()))
     done = _epochs_done(run_dir)
+    if done:
+        say(
+            f"Resuming {paths.shown(run_dir)} after epoch {done}: {_clock(spent)} of the "
+            f"{_clock(seconds)} budget spent."
+        )
     if spent >= seconds:  # nothing left to train: fit only loads the saved state
-        say(f"The budget of {minutes:g} min is already spent in {paths.shown(run_dir)}.")
+        say(f"The budget of {minutes:g} min is already spent.")
         cap, callbacks = done, []
     elif epochs is not None:
         cap = epochs
-    else:  # the budget stops training; the cap lies far beyond what it allows
-        cap = done + max(10, int(math.ceil(3 * (seconds - spent) / plan_.seconds_per_epoch)))
+    else:  # the budget stops training, never this cap
+        cap = done + 1_000_000
     try:
-        run = training.fit(
-            model,
-            vocab,
-            recipe,
-            train_ids,
-            val_ids,
-            cap,
-            run_dir=run_dir,
-            seed=seed,
-            callbacks=callbacks,
-            verbose=0,
-        )
+        with contextlib.redirect_stdout(_WithoutFitResumeLine(sys.stdout)):
+            run = training.fit(
+                model,
+                vocab,
+                recipe,
+                train_ids,
+                val_ids,
+                cap,
+                run_dir=run_dir,
+                seed=seed,
+                callbacks=callbacks,
+                verbose=0,
+            )
     except checkpoint.CheckpointError as err:
         raise TextgenError(str(err)) from None
     history = run.history
