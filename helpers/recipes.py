@@ -44,6 +44,11 @@ OPTIMIZERS = ("adam", "rmsprop")
 """Optimizers a recipe can name."""
 
 
+LATER_FIELDS: dict[str, Any] = {"embed_dropout": 0.0}
+"""Recipe fields added after the shipped models were saved, with the default that leaves a recipe
+as it was (see :meth:`Recipe.to_dict`)."""
+
+
 @dataclass(frozen=True)
 class Recipe:
     """How text becomes input and targets for one model, and how big that model is.
@@ -124,8 +129,17 @@ class Recipe:
         return dataclasses.replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form, stored in checkpoints."""
-        return asdict(self)
+        """JSON-ready form, stored in checkpoints.
+
+        Fields added after the shipped models were saved (:data:`LATER_FIELDS`) are left out
+        while they hold their default, so every recipe that does not use them is stored exactly
+        as before; :meth:`from_dict` fills them in again.
+        """
+        data = asdict(self)
+        for name, default in LATER_FIELDS.items():
+            if data[name] == default:
+                del data[name]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Recipe:

@@ -32,7 +32,7 @@ import os
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -690,7 +690,7 @@ def _check_run_dir(run_dir: Path, facts: dict[str, Any]) -> None:
     """Refuse a run directory that holds another run (another corpus, model size or seed)."""
     record = run_dir / STATE_RECORD
     state = run_dir / training.STATE_FILE
-    if not record.is_file():
+    if not record.is_file() or not state.is_file():  # nothing trained yet: start afresh
         if state.is_file():
             raise TextgenError(
                 f"{paths.shown(run_dir)} holds a training run that the trainer did not start. "
@@ -706,7 +706,8 @@ def _check_run_dir(run_dir: Path, facts: dict[str, Any]) -> None:
             f"{facts['corpus_sha256'][:12]}...)"
         )
     if saved.get("recipe") != facts["recipe"]:
-        old, new = saved.get("recipe") or {}, facts["recipe"]
+        old = asdict(Recipe.from_dict(saved["recipe"])) if saved.get("recipe") else {}
+        new = asdict(Recipe.from_dict(facts["recipe"]))
         changed = [f"{k}={old.get(k)!r} (now {v!r})" for k, v in new.items() if old.get(k) != v]
         problems.append("its model size or recipe differs: " + ", ".join(changed))
     if saved.get("seed") != facts["seed"]:
@@ -725,7 +726,7 @@ def _continued_recipe(run_dir: Path, text: str, seed: int, size: str) -> Recipe 
     """The recipe of the run a run directory holds when it trains this text with this seed and
     size (the same command with a raised budget continues it), else ``None``."""
     record = run_dir / STATE_RECORD
-    if not record.is_file():
+    if not record.is_file() or not (run_dir / training.STATE_FILE).is_file():
         return None
     saved = json.loads(record.read_text(encoding="utf-8"))
     same = (saved.get("corpus_sha256"), saved.get("seed"), saved.get("size"))
@@ -876,11 +877,11 @@ def train(
     say(str(plan_))
 
     run_dir.mkdir(parents=True, exist_ok=True)
-    if not (run_dir / STATE_RECORD).is_file():
+    if not (run_dir / training.STATE_FILE).is_file():
         _write_json(run_dir / STATE_RECORD, {**facts, "sources": _source_names(sources)})
     samples_file = run_dir / SAMPLES_FILE
     samples: dict[int, str] = {}
-    if samples_file.is_file():
+    if samples_file.is_file() and (run_dir / training.STATE_FILE).is_file():
         samples = {int(k): v for k, v in json.loads(samples_file.read_text("utf-8")).items()}
 
     def sample(epoch: int) -> str:

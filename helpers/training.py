@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -273,8 +273,8 @@ def resume_state(
     if saved_recipe != recipe:
         changed = [
             f"{key}={old!r} (now {new!r})"
-            for key, old in saved_recipe.to_dict().items()
-            if (new := recipe.to_dict()[key]) != old
+            for key, old in asdict(saved_recipe).items()
+            if (new := asdict(recipe)[key]) != old
         ]
         differences.append("its recipe or model size differs: " + ", ".join(changed))
     if Vocabulary.from_dict(meta["vocab"]) != vocab:

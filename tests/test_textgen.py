@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import app, paths, textgen, training
+from helpers import app, paths, pretrained, recipes, textgen, training
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=str(ROOT))
@@ -133,6 +134,10 @@ def test_python_api_returns_the_model_its_record_and_samples(trained):
     assert record["parameters"] == trained.plan.parameters > 0
     assert record["epochs"] == len(trained.history["loss"]) >= 1
     assert set(trained.samples) == {1, record["epochs"]}
+    recipe = trained.plan.recipe
+    assert recipes.Recipe.from_dict(record["recipe"]) == recipe and recipe.embed_dropout > 0
+    assert "embed_dropout" in [layer.name for layer in trained.model.layers]
+    assert "embed_dropout" not in recipes.EFFICIENT.to_dict(), "older recipes are stored as before"
     texts = textgen.generate(trained.path, "the will ", length=30, samples=2, seed=1)
     assert len(texts) == 2 and all(len(t) == 30 and set(t) <= set(TEXT) for t in texts)
     assert textgen.generate(trained.path, "the will ", 30, samples=2, seed=1) == texts
@@ -224,7 +229,14 @@ def test_a_run_directory_of_another_corpus_size_or_seed_is_refused(trained):
 
 def test_a_seed_text_the_corpus_cannot_spell_is_refused(tmp_path):
     with pytest.raises(textgen.TextgenError, match="characters the corpus lacks: 'qxz'"):
-        textgen.train(text=TEXT, minutes=1, out=tmp_path / "m.keras", seed_text="qxz", verbose=0)
+        textgen.train(
+            text=TEXT,
+            minutes=1,
+            out=tmp_path / "m.keras",
+            run_dir=tmp_path / "run",
+            seed_text="qxz",
+            verbose=0,
+        )
 
 
 # ----------------------------------------------------------------------------- sources
@@ -268,3 +280,18 @@ def test_the_app_finds_what_the_trainer_saves_by_default(tmp_path, monkeypatch):
     found = app.find_models()
     assert found["yours: mine/mine.keras"] == result.path.resolve()
     assert any(name.startswith("shipped: ") for name in found)
+
+
+def test_the_app_searches_drive_and_kaggle_working(trained, tmp_path, monkeypatch):
+    drive, kaggle = tmp_path / "MyDrive", tmp_path / "working"
+    for folder in (drive / paths.DRIVE_FOLDER / "notes", kaggle / "runs" / "chat"):
+        folder.mkdir(parents=True)
+        shutil.copy(trained.path, folder / "model.keras")
+    monkeypatch.setattr(paths, "COLAB_DRIVE", drive)
+    monkeypatch.setattr(paths, "KAGGLE_WORKING", kaggle)
+    monkeypatch.setattr(paths, "KAGGLE_INPUT", tmp_path / "no-input")
+    found = app.find_models()
+    assert found["yours: notes/model.keras"].parent.parent == (drive / paths.DRIVE_FOLDER).resolve()
+    assert found["yours: runs/chat/model.keras"].is_relative_to(kaggle.resolve())
+    shipped = {name for name in found if name.startswith("shipped: ")}
+    assert shipped == {f"shipped: {name}" for name in pretrained.available()}
