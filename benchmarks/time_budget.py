@@ -171,7 +171,7 @@ def main() -> None:
         rec = r["recipe"]
         print(
             f"{kind:>10}: LSTM({rec['units']}), {rec['window']}-char chunks, batch "
-            f"{rec['batch_size']}, dropout {rec['embed_dropout']:g}/{rec['dropout']:g}; "
+            f"{rec['batch_size']}, dropout {rec.get('embed_dropout', 0.0):g}/{rec['dropout']:g}; "
             f"{r['epochs']} epochs in {r['training_minutes']:.1f} min; validation "
             f"{r['context40_bpc']:.3f} bits/char (40-char context), "
             f"{r['carried_bpc']:.3f} (state carried across the tail), "
