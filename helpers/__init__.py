@@ -11,6 +11,7 @@ Modules, in the order data flows through them (a module imports only modules abo
 * :mod:`helpers.recipes`    - the one place a recipe lives: preprocessing, targets, batches, model
   and its sizes, how it generates (04-06).
 * :mod:`helpers.lstm`       - the LSTM cell in NumPy; any course model read statefully (03, 06, 08).
+* :mod:`helpers.memory`     - the marked-symbol memory task: a simple RNN against an LSTM (03).
 * :mod:`helpers.checkpoint` - one atomic ``.keras`` file with model, vocabulary and recipe that
   loads in every Keras 3 (04).
 * :mod:`helpers.sampling`   - numerically safe temperature, top-k, top-p sampling (04, 07).

@@ -526,6 +526,92 @@ def _ubermensch_vocabulary(answer: Any) -> tuple[bool, str]:
 
 
 # ---------------------------------------------------------------------------------------------
+# Notebook 03: understand how an LSTM remembers.
+
+
+@register("03.1")
+def _lstm_and_gru_parameters(answer: Any) -> tuple[bool, str]:
+    """``(lstm, gru)``: the parameters of an LSTM and of a GRU of 64 units reading 10 numbers."""
+    inputs, units = 10, 64
+    lstm_params = 4 * units * (inputs + units + 1)
+    gru_params = 3 * units * (inputs + units + 2)
+    got_lstm, got_gru = (int(x) for x in answer)
+    if got_lstm != lstm_params:
+        if got_lstm == 4 * units * (inputs + units):
+            return False, "The LSTM count misses the biases: one per unit and per block."
+        return False, (
+            "An LSTM has 4 blocks; each has, per unit, one weight per input number, one per unit "
+            "and a bias."
+        )
+    if got_gru != gru_params:
+        if got_gru == 3 * units * (inputs + units + 1):
+            return False, (
+                "The LSTM is right. The GRU count has one bias per block; Keras gives each block "
+                "two (reset_after=True)."
+            )
+        return False, "The LSTM is right. A GRU has 3 blocks, each with two biases per unit."
+    return True, (
+        f"{lstm_params:,} for the LSTM, {gru_params:,} for the GRU: three quarters of the "
+        "weights, plus a second bias."
+    )
+
+
+@register("03.2")
+def _gru_on_the_memory_task(model: Any) -> tuple[bool, str]:
+    """A trained ``memory.build("GRU", k)`` model, ``k`` at least 20, that names the marked
+    symbol well above chance on new sequences."""
+    import numpy as np
+
+    from helpers import memory
+
+    kinds = [type(layer).__name__ for layer in model.layers]
+    if "GRU" not in kinds:
+        return False, f"The model's layers are {kinds}: build it with memory.build('GRU', k)."
+    steps, numbers = model.input_shape[1:]
+    alphabet, k = numbers - 1, steps - memory.LEAD - 1
+    if alphabet != memory.ALPHABET or k < 0:
+        return False, "Build the model with memory.build('GRU', k), which sets its input shape."
+    if k < 20:
+        return False, f"The model reads distance k = {k}; take the longest of your profile (>= 20)."
+    x, y = memory.task(2000, k, np.random.default_rng(2026), exact=True)
+    acc = memory.accuracy(model, x, y)
+    chance = 1 / alphabet
+    if acc < chance + 0.5:
+        return False, (
+            f"It names {acc:.0%} of new sequences correctly at k = {k} (chance {chance:.0%}). "
+            "If it is untrained, train it on memory.task(BATCHES * BATCH_SIZE, k, rng) with "
+            "model.fit first. If you trained it as memory.score does, that is an answer too: this "
+            "GRU did not learn to remember that far back with that much training."
+        )
+    return True, f"The GRU names {acc:.0%} of new sequences correctly at k = {k}: it remembers."
+
+
+@register("03.3")
+def _forget_bias_shares(answer: Any) -> tuple[bool, str]:
+    """``{1: share, 0: share}``: the share of a memory left after 50 steps with the forget gate
+    at ``sigmoid(b)`` and the input gate shut."""
+    import math
+
+    expected = {b: (1 / (1 + math.exp(-b))) ** 50 for b in (1, 0)}
+    got = {b: float(answer[b]) for b in (1, 0)}
+    if all(math.isclose(got[b], expected[b], rel_tol=1e-3) for b in (1, 0)):
+        return True, (
+            f"{expected[1]:.1e} with bias 1, {expected[0]:.1e} with bias 0: both tiny, but bias 1 "
+            f"keeps about {expected[1] / expected[0]:.0e} times more of what was written 50 steps "
+            "ago, so the training signal from that far back starts that much stronger."
+        )
+    if all(math.isclose(got[b], 1 / (1 + math.exp(-b)), rel_tol=1e-3) for b in (1, 0)):
+        return (
+            False,
+            "That is the share kept after one step; after 50 steps it is multiplied 50 times.",
+        )
+    return (
+        False,
+        "c is multiplied by f = sigmoid(b) at each step: after 50 steps, sigmoid(b) ** 50.",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
 # Notebook 04: train a normalized-integer LSTM on Alice in Wonderland.
 
 

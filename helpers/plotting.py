@@ -541,6 +541,13 @@ def coloured_texts(panels: Sequence[Mapping], width: int = 100) -> Figure:
 
     from helpers import interpret
 
+    for panel in panels:  # check every panel before a figure exists: an error leaks nothing
+        shape = np.shape(panel["values"])
+        if shape != (len(panel["text"]),):
+            raise ValueError(
+                f"Need one value per character: {np.size(panel['values'])} for "
+                f"{len(panel['text'])}."
+            )
     row_h, title_h, bar_h, gap_h, margin = 0.19, 0.35, 0.12, 0.45, 0.1  # inches
     layouts = [_text_grid(panel["text"], width) for panel in panels]
     rows = [max(r for r, _ in places) + 1 if places else 1 for places in layouts]
@@ -549,8 +556,6 @@ def coloured_texts(panels: Sequence[Mapping], width: int = 100) -> Figure:
     top = total - margin
     for panel, places, n_rows in zip(panels, layouts, rows, strict=True):
         text, values = panel["text"], np.asarray(panel["values"], dtype=float)
-        if values.shape != (len(text),):
-            raise ValueError(f"Need one value per character: {values.size} for {len(text)}.")
         cmap = colormaps[panel.get("cmap") or "coolwarm"]
         vmin, vmax = interpret.colour_scale(values, panel.get("vmin"), panel.get("vmax"))
         norm = Normalize(vmin, vmax, clip=True)
@@ -702,4 +707,126 @@ def learning_curves_two_phases(
     ax = fig.axes[0]
     ax.axvline(switch_after + 0.5, color="tab:green", linestyle=":", label="training.fit from here")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+    return _done(fig)
+
+
+# ---------------------------------------------------------------------------------------------
+# Notebook 03: the LSTM cell, and the memory task.
+
+LSTM_GATES = {
+    "f": ("forget gate f", "\u03c3", "tab:red"),
+    "i": ("input gate i", "\u03c3", "tab:green"),
+    "g": ("candidate g", "tanh", "tab:purple"),
+    "o": ("output gate o", "\u03c3", "tab:blue"),
+}
+"""The boxes of :func:`lstm_cell`: key -> (label, activation drawn in the box, colour)."""
+
+
+def lstm_cell(title: str = "One step of an LSTM cell") -> Figure:
+    """A diagram of one LSTM step: the cell-state line along the top, the four gate boxes below
+    it fed by the previous hidden state and the new input, and where each gate acts.
+
+    The forget gate multiplies the old cell state, the input gate multiplies the candidate before
+    it is added, and the output gate multiplies ``tanh(c)`` to give the new hidden state.
+    """
+    from matplotlib.patches import Circle, FancyBboxPatch
+
+    fig, ax = plt.subplots(figsize=(10, 5.2))
+    ax.set_xlim(0, 10.6)
+    ax.set_ylim(-0.3, 6.0)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    ax.add_patch(
+        FancyBboxPatch((1.0, 0.45), 8.2, 5.1, boxstyle="round,pad=0.05,rounding_size=0.3",
+                       facecolor="#f4f4f4", edgecolor="grey", linewidth=1)
+    )  # fmt: skip
+    line = {"color": "black", "linewidth": 1.5}
+
+    def arrow(start, end, color="black"):
+        ax.annotate("", xy=end, xytext=start,
+                    arrowprops={"arrowstyle": "-|>", "color": color, "linewidth": 1.5,
+                                "shrinkA": 0, "shrinkB": 0})  # fmt: skip
+
+    def node(x, y, symbol):
+        ax.add_patch(Circle((x, y), 0.27, facecolor="white", edgecolor="black", zorder=3))
+        ax.text(x, y, symbol, ha="center", va="center", fontsize=13, zorder=4)
+
+    top, bus, box_y = 4.9, 1.0, 2.1
+    at = {"f": 2.4, "i": 3.65, "g": 5.0, "o": 7.0}
+    # The cell state runs along the top: multiplied by f, then the gated candidate is added.
+    arrow((0.1, top), (2.23, top))
+    ax.plot([2.77, 4.73], [top, top], **line)
+    arrow((5.27, top), (10.4, top))
+    ax.text(0.1, top + 0.2, "$c_{t-1}$", fontsize=12)
+    ax.text(9.8, top + 0.2, "$c_t$", fontsize=12)
+    ax.text(6.0, top + 0.2, "cell state: the memory", fontsize=10, color="dimgrey")
+    node(at["f"], top, "\u00d7")
+    node(at["g"], top, "+")
+    # The inputs: the previous hidden state and this step's input feed every gate.
+    ax.plot([0.1, at["o"]], [bus, bus], **line)
+    ax.text(0.1, bus - 0.45, "$h_{t-1}$", fontsize=12)
+    arrow((1.6, -0.25), (1.6, bus))
+    ax.text(1.75, -0.25, "$x_t$", fontsize=12)
+    for key, x in at.items():
+        label, symbol, color = LSTM_GATES[key]
+        arrow((x, bus), (x, box_y - 0.35))
+        ax.add_patch(
+            FancyBboxPatch((x - 0.45, box_y - 0.35), 0.9, 0.7, boxstyle="round,pad=0.02",
+                           facecolor=color, alpha=0.85, edgecolor="black", zorder=2)
+        )  # fmt: skip
+        ax.text(x, box_y, symbol, ha="center", va="center", fontsize=12, color="white", zorder=3)
+        ax.text(x, box_y - 0.55, label, ha="center", va="top", fontsize=9, color=color)
+    # f acts on the old memory; i scales the candidate g before it is added.
+    arrow((at["f"], box_y + 0.35), (at["f"], top - 0.27), LSTM_GATES["f"][2])
+    ig = 3.55
+    node(at["g"], ig, "\u00d7")
+    ax.plot([at["i"], at["i"]], [box_y + 0.35, ig], color=LSTM_GATES["i"][2], linewidth=1.5)
+    arrow((at["i"], ig), (at["g"] - 0.27, ig), LSTM_GATES["i"][2])
+    arrow((at["g"], box_y + 0.35), (at["g"], ig - 0.27), LSTM_GATES["g"][2])
+    arrow((at["g"], ig + 0.27), (at["g"], top - 0.27))
+    # The output: tanh of the new memory, scaled by o, is the new hidden state.
+    squash, out, right = 3.95, 2.9, 8.2
+    ax.plot([right, right], [top, squash + 0.25], **line)
+    ax.add_patch(
+        FancyBboxPatch((right - 0.4, squash - 0.25), 0.8, 0.5, boxstyle="round,pad=0.02",
+                       facecolor="white", edgecolor="black", zorder=2)
+    )  # fmt: skip
+    ax.text(right, squash, "tanh", ha="center", va="center", fontsize=10, zorder=3)
+    arrow((right, squash - 0.25), (right, out + 0.27))
+    node(right, out, "\u00d7")
+    ax.plot([at["o"], at["o"]], [box_y + 0.35, out], color=LSTM_GATES["o"][2], linewidth=1.5)
+    arrow((at["o"], out), (right - 0.27, out), LSTM_GATES["o"][2])
+    arrow((right + 0.27, out), (10.4, out))
+    ax.text(9.8, out + 0.2, "$h_t$", fontsize=12)
+    ax.text(8.45, out - 0.5, "hidden state:\nthe output", fontsize=9, color="dimgrey")
+    ax.set_title(title)
+    return _done(fig)
+
+
+def memory_accuracy(runs, chance: float, title: str = "") -> Figure:
+    """Accuracy on the memory task against the distance ``k``, one line per layer.
+
+    Args:
+        runs: A pandas DataFrame with columns ``model``, ``k``, ``seed`` and ``accuracy`` (a
+            fraction), as :func:`helpers.memory.experiment` returns; each seed is a dot and each
+            layer's mean over seeds a line.
+        chance: The accuracy of guessing (``1 / alphabet``), drawn as a dashed line.
+        title: Figure title.
+    """
+    fig, ax = plt.subplots(figsize=(8, 4))
+    colors = {"SimpleRNN": "tab:orange", "LSTM": "tab:blue", "GRU": "tab:green"}
+    for model, rows in runs.groupby("model", sort=False):
+        color = colors.get(model)
+        mean = rows.groupby("k")["accuracy"].mean()
+        line = ax.plot(mean.index, mean.to_numpy(), "o-", color=color, label=f"{model} (mean)")
+        ax.scatter(rows["k"], rows["accuracy"], s=14, alpha=0.4, color=line[0].get_color(),
+                   label=f"{model} (each seed)")  # fmt: skip
+    ax.axhline(chance, color="grey", linestyle="--", label=f"chance (1 in {round(1 / chance)})")
+    ax.set_xticks(sorted(runs["k"].unique()))
+    ax.set_ylim(0, 1.05)
+    _percent_axis(ax.yaxis)
+    ax.set_xlabel("k: steps between the marked symbol and the end (symbols)")
+    ax.set_ylabel("marked symbol named correctly (%)")
+    ax.set_title(title or "Who remembers a symbol k steps back?")
+    _legend_outside(ax)
     return _done(fig)

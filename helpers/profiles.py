@@ -102,6 +102,10 @@ PROFILES: dict[str, Profile] = {
         },
         sizes={
             "generate_chars": 40,
+            # Notebook 03's memory task: distances k, seeds per model, training batches per model.
+            "memory_distances": (5, 50),
+            "memory_seeds": 1,
+            "memory_batches": 640,
             "benchmark_windows": 2_000,
             "compare_seconds": 5,
             "interpret_chars": 10_000,  # notebook 08: held-out characters read
@@ -133,6 +137,10 @@ PROFILES: dict[str, Profile] = {
         },
         sizes={
             "generate_chars": 300,
+            # Notebook 03's memory task: distances k, seeds per model, training batches per model.
+            "memory_distances": (5, 10, 20, 35, 50),
+            "memory_seeds": 3,
+            "memory_batches": 640,
             "benchmark_windows": 20_000,
             "compare_seconds": 90,
             "interpret_chars": 30_000,  # notebook 08: held-out characters read
@@ -162,6 +170,10 @@ PROFILES: dict[str, Profile] = {
         },
         sizes={
             "generate_chars": 600,
+            # Notebook 03's memory task: distances k, seeds per model, training batches per model.
+            "memory_distances": (5, 10, 20, 35, 50, 70),
+            "memory_seeds": 5,
+            "memory_batches": 1280,
             "benchmark_windows": 200_000,
             "compare_seconds": 600,
             "interpret_chars": 60_000,  # notebook 08: held-out characters read

@@ -431,3 +431,43 @@ def test_09_4_wants_an_interrupted_run_and_its_resumption():
     clock_restarted.history["elapsed_s"] = [5.0, 35.0]
     assert not exercises.check("09.4", (first, clock_restarted))
     assert not exercises.check("09.4", (result([], False), result([2.0], True)))
+
+
+# ----------------------------------------------------------------------------- notebook 03
+def test_03_1_lstm_and_gru_parameter_counts():
+    from keras import layers
+
+    lstm, gru = layers.LSTM(64), layers.GRU(64)
+    lstm.build((None, 5, 10))
+    gru.build((None, 5, 10))
+    assert exercises.check("03.1", (lstm.count_params(), gru.count_params()))
+    verdict = exercises.check("03.1", (lstm.count_params(), 3 * 64 * (10 + 64 + 1)))
+    assert not verdict and "two" in verdict.message
+    assert not exercises.check("03.1", (4 * 64 * (10 + 64), gru.count_params()))
+    assert "wrong form" in repr(exercises.check("03.1", 5))
+
+
+def test_03_2_a_trained_gru_remembers_and_an_untrained_one_does_not():
+    from helpers import memory
+
+    k = 20
+    untrained = memory.build("GRU", k)
+    verdict = exercises.check("03.2", untrained)
+    assert not verdict and "train it" in verdict.message
+    assert not exercises.check("03.2", memory.build("LSTM", k))  # not a GRU
+    assert "k = 5" in exercises.check("03.2", memory.build("GRU", 5)).message  # too short
+    import keras
+
+    keras.utils.set_random_seed(0)
+    trained = memory.build("GRU", k)
+    x, y = memory.task(640 * 64, k, np.random.default_rng(0))
+    trained.fit(x, y, batch_size=64, epochs=1, verbose=0)
+    assert exercises.check("03.2", trained)
+
+
+def test_03_3_forget_bias_shares():
+    sigmoid = {b: 1 / (1 + math.exp(-b)) for b in (1, 0)}
+    assert exercises.check("03.3", {b: s**50 for b, s in sigmoid.items()})
+    verdict = exercises.check("03.3", sigmoid)
+    assert not verdict and "one step" in verdict.message
+    assert not exercises.check("03.3", {1: 0.5**50, 0: sigmoid[1] ** 50})

@@ -268,3 +268,43 @@ def test_notebook_04_plots_draw_every_step_and_the_switch():
     fig = plotting.learning_curves_two_phases(table, 2, 5.8, 4.4)
     assert list(fig.axes[0].get_lines()[-1].get_xdata()) == [2.5, 2.5]
     assert plt.get_fignums() == []
+
+
+# ---------------------------------------------------------------------------------------------
+# Notebook 03's figures.
+
+
+def test_the_lstm_cell_diagram_names_every_gate_and_both_states():
+    import matplotlib.pyplot as plt
+
+    fig = plotting.lstm_cell()
+    assert plt.get_fignums() == []
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    for label, symbol, _ in plotting.LSTM_GATES.values():
+        assert label in texts and symbol in texts
+    for state in ("$c_{t-1}$", "$c_t$", "$h_{t-1}$", "$h_t$", "$x_t$"):
+        assert state in texts
+    assert fig.axes[0].get_title()
+
+
+def test_the_memory_plot_draws_means_seeds_and_chance_with_the_legend_outside():
+    import matplotlib.pyplot as plt
+
+    runs = pd.DataFrame(
+        [
+            {"model": m, "k": k, "seed": s, "accuracy": a}
+            for m, acc in (("SimpleRNN", {5: 0.9, 50: 0.1}), ("LSTM", {5: 1.0, 50: 0.95}))
+            for k in (5, 50)
+            for s, a in enumerate((acc[k] - 0.02, acc[k] + 0.02))
+        ]
+    )
+    fig = plotting.memory_accuracy(runs, chance=0.125)
+    assert plt.get_fignums() == []
+    ax = fig.axes[0]
+    lines = ax.get_lines()
+    assert lines[0].get_ydata().tolist() == pytest.approx([0.9, 0.1])  # SimpleRNN's means
+    assert lines[1].get_ydata().tolist() == pytest.approx([1.0, 0.95])
+    assert list(lines[2].get_ydata()) == [0.125, 0.125]  # chance
+    assert [len(c.get_offsets()) for c in ax.collections] == [4, 4]  # every seed a dot
+    assert ax.get_title() and "(%)" in ax.get_ylabel() and "k" in ax.get_xlabel()
+    assert ax.get_legend().get_bbox_to_anchor().x0 >= ax.get_window_extent().x1
