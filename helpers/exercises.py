@@ -888,7 +888,7 @@ def _second_user_characters(answer: Any) -> tuple[bool, str]:
     """Characters of the second most active human user's whole text, lower-cased."""
     sizes = {len(text) for text in _nb09_user_texts(_nb09_ranked_user(1))}
     if int(answer) in sizes:
-        return True, "That is the text the second model trains on; its budget is the same."
+        return True, "All of the text the second model trains on; the budget keeps training short."
     return False, (
         "Take all of SECOND_USER's messages (not a sample): "
         "len(textgen.read_sources('chat', where=f'fromUser.id={SECOND_USER}').lower())."
