@@ -860,3 +860,87 @@ def _unknown_character(answer: Any) -> tuple[bool, str]:
     return False, (
         "Catch the error (except UnknownCharactersError as err, from helpers.vocab) and pass err."
     )
+
+
+# --------------------------------------------------------- notebook 09: train on your own text
+def _nb09_user_texts(user: str) -> set[str]:
+    """A chat user's messages joined with newlines and lower-cased, the two ways notebook 09 shows
+    (pandas, dropping empty messages; ``textgen.read_sources``)."""
+    from helpers import corpora, textgen
+
+    chat = corpora.load_chat(["fromUser.id", "text"])
+    messages = chat.loc[chat["fromUser.id"] == user, "text"]
+    by_hand = "\n".join(messages[messages.str.len() > 0]).lower()
+    return {by_hand, textgen.read_sources("chat", where=f"fromUser.id={user}").lower()}
+
+
+def _nb09_ranked_user(rank: int) -> str:
+    """The id of the ``rank``-th most active human chat user (0: the most active)."""
+    from helpers import corpora
+
+    chat = corpora.load_chat(["fromUser.id", "text"])
+    humans = chat[chat["fromUser.id"] != corpora.CAMPERBOT_ID]
+    return humans["fromUser.id"].value_counts().index[rank]
+
+
+@register("09.1")
+def _second_user_characters(answer: Any) -> tuple[bool, str]:
+    """Characters of the second most active human user's whole text, lower-cased."""
+    sizes = {len(text) for text in _nb09_user_texts(_nb09_ranked_user(1))}
+    if int(answer) in sizes:
+        return True, "All of the text the second model trains on; the budget keeps training short."
+    return False, (
+        "Take all of SECOND_USER's messages (not a sample): "
+        "len(textgen.read_sources('chat', where=f'fromUser.id={SECOND_USER}').lower())."
+    )
+
+
+@register("09.3")
+def _tutorial_user_characters(answer: Any) -> tuple[bool, str]:
+    """Characters of the Kaggle tutorial's user's messages in the course's chat archive."""
+    from helpers import corpora
+
+    sizes = {len(text) for text in _nb09_user_texts(corpora.TUTORIAL_USER_ID)}
+    if int(answer) in sizes:
+        return True, (
+            "A small text: the trainer narrows the model for it, and a model that reads a small "
+            "text many times soon starts to repeat it."
+        )
+    return False, (
+        "Keep the rows whose fromUser.id is corpora.TUTORIAL_USER_ID, join their non-empty "
+        "texts with '\\n', lower-case, and take len(...)."
+    )
+
+
+@register("09.4")
+def _resumed_within_the_budget(answer: Any) -> tuple[bool, str]:
+    """``(first, second)``: textgen results of an interrupted call and of the call after it."""
+    first, second = answer
+    if first.finished:
+        return False, (
+            "The first result says finished=True: press the stop button while it trains (after "
+            "the first epoch's line), and keep what the interrupted call returns."
+        )
+    if not second.finished:
+        return False, "The second call did not finish: let it run until its budget is spent."
+    done = len(first.history.get("loss", []))
+    if done == 0:
+        return False, "Stop it after the first epoch has finished, so there is something to keep."
+    for key, values in first.history.items():
+        if second.history.get(key, [])[:done] != values:
+            return False, (
+                f"The second run's {key!r} does not start with the first one's: did the second "
+                "call use the same file, budget, seed and run_dir?"
+            )
+    budget, used = second.record["minutes_budget"], second.record["minutes_used"]
+    elapsed = second.history["elapsed_s"]
+    last_epoch = elapsed[-1] - (elapsed[-2] if len(elapsed) > 1 else 0.0)
+    if 60 * used > 60 * budget + last_epoch + 1:
+        return False, (
+            f"It used {used:.2f} of {budget:g} minutes, more than the budget and the epoch that "
+            "ran out of it: pass the same minutes again."
+        )
+    return True, (
+        "It resumed after the last saved epoch and kept the epochs already trained; the seconds "
+        "spent before the interruption counted against the budget."
+    )

@@ -114,6 +114,12 @@ PROFILES: dict[str, Profile] = {
             "samples_per_temperature": 3,
             "timing_repeats": 3,  # notebook 07: each speed measured this many times
             "efficient_exercise_batches": 3,
+            # Notebook 09: training budgets in minutes (the chat user, each of two mixed corpora,
+            # your own file). Each leaves room for the learning checks on a runner twice as slow
+            # as the course's 2-core CPU: half of each budget already passes them there.
+            "chat_minutes": 0.1,
+            "mix_minutes": 0.1,
+            "file_minutes": 0.12,
         },
     ),
     # Enough on a 2-core CPU to see learning (validation below the unigram baseline) in minutes.
@@ -145,6 +151,11 @@ PROFILES: dict[str, Profile] = {
             "samples_per_temperature": 8,
             "timing_repeats": 5,  # notebook 07: each speed measured this many times
             "efficient_exercise_batches": 50,
+            # Notebook 09: training budgets in minutes (the chat user, each of two mixed corpora,
+            # your own file).
+            "chat_minutes": 3,
+            "mix_minutes": 1.25,
+            "file_minutes": 1.5,
         },
     ),
     # The original tutorials' schedules (20 epochs for Alice, 60 for Nietzsche), for a GPU.
@@ -174,6 +185,11 @@ PROFILES: dict[str, Profile] = {
             "samples_per_temperature": 16,
             "timing_repeats": 9,  # notebook 07: each speed measured this many times
             "efficient_exercise_batches": 100,
+            # Notebook 09: training budgets in minutes (the chat user, each of two mixed corpora,
+            # your own file).
+            "chat_minutes": 20,
+            "mix_minutes": 10,
+            "file_minutes": 15,
         },
     ),
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -396,6 +397,40 @@ def test_07_5_the_unknown_character_error():
         vocab.encode("a z")
     assert not exercises.check("07.5", other.value)
     assert not exercises.check("07.5", ValueError("ü"))
+
+
+# ------------------------------------------------------ notebook 09: train on your own text
+def test_09_1_and_09_3_count_a_users_whole_text(mirror):
+    from helpers import corpora, textgen
+
+    second = exercises._nb09_ranked_user(1)
+    text = textgen.read_sources("chat", where=f"fromUser.id={second}").lower()
+    assert exercises.check("09.1", len(text))
+    assert not exercises.check("09.1", int(len(text) * 0.2)), "a 20% sample is not the answer"
+    where = f"fromUser.id={corpora.TUTORIAL_USER_ID}"
+    tutorial = textgen.read_sources("chat", where=where).lower()
+    assert exercises.check("09.3", len(tutorial))
+    assert not exercises.check("09.3", len(text))
+
+
+def test_09_4_wants_an_interrupted_run_and_its_resumption():
+    from helpers.textgen import Result
+
+    def result(losses, finished, used=1.0):
+        history = {"loss": losses, "elapsed_s": [30.0 * (i + 1) for i in range(len(losses))]}
+        record = {"minutes_budget": 2.0, "minutes_used": used}
+        return Result(Path("m.keras"), record, history, {}, Path("run"), finished)
+
+    first = result([2.0], finished=False)
+    assert exercises.check("09.4", (first, result([2.0, 1.8, 1.7], finished=True)))
+    assert not exercises.check("09.4", (result([2.0], True), result([2.0, 1.8], True)))
+    restarted = exercises.check("09.4", (first, result([2.1, 1.8], finished=True)))
+    assert not restarted and "start with" in restarted.message
+    assert not exercises.check("09.4", (first, result([2.0, 1.8], finished=True, used=5.0)))
+    clock_restarted = result([2.0, 1.8], finished=True)
+    clock_restarted.history["elapsed_s"] = [5.0, 35.0]
+    assert not exercises.check("09.4", (first, clock_restarted))
+    assert not exercises.check("09.4", (result([], False), result([2.0], True)))
 
 
 # ----------------------------------------------------------------------------- notebook 03
