@@ -20,6 +20,7 @@ Modules, in the order data flows through them (a module imports only modules abo
 * :mod:`helpers.textgen`    - train on any text in one call, within a time budget, resumable;
   generate from the result (09).
 * :mod:`helpers.pretrained` - the models the project ships in ``models/`` (04-10).
+* :mod:`helpers.interpret`  - what a trained LSTM tracks: surprise, states, gates, units (08).
 * :mod:`helpers.app`        - the live-generation interface (10).
 
 The package's command line, ``python -m helpers train SOURCE... --minutes M --out FILE.keras``
@@ -29,8 +30,9 @@ layer over :mod:`helpers.textgen`.
 Side modules, which anything may import: :mod:`helpers.paths` (the repository's folders and where
 runs are saved, never relative to the current folder), :mod:`helpers.profiles` (ci / default /
 full sizes), :mod:`helpers.env` (seeding, platform and device report, distribution strategy),
-:mod:`helpers.metrics` (bits per character and its Keras metric, baselines, text measures) and
-:mod:`helpers.plotting` (every figure). Authoring tools (set up, run, test, render) live outside the
+:mod:`helpers.metrics` (bits per character and its Keras metric, baselines, text measures),
+:mod:`helpers.plotting` (every figure) and :mod:`helpers.exercises` (the self-checks the
+notebooks' exercises call). Authoring tools (set up, run, test, render) live outside the
 package, in ``tools/``.
 """
 
