@@ -95,12 +95,15 @@ def test_command_line_trains_stops_resumes_and_generates(corpus, tmp_path):
     assert len(generated.stdout[:-1]) == len("the will ") + 60
 
 
-def test_ctrl_c_keeps_the_last_epoch_and_the_same_command_resumes(corpus, tmp_path):
+def test_ctrl_c_keeps_the_last_epoch_and_the_same_command_resumes(tmp_path):
     run = tmp_path / "run"
-    # A budget far longer than the run and an epoch limit: the interrupt always lands mid-run,
-    # however slow the machine, and the resumed run ends after the remaining epochs.
-    command = [sys.executable, "-m", "helpers", "train", str(corpus), "--minutes", "10"]
-    command += ["--epochs", "4", "--out", str(tmp_path / "m.keras"), "--run-dir", str(run)]
+    # A text long enough for an epoch to take seconds, a budget far longer than the run and an
+    # epoch limit of 2: the interrupt, sent when epoch 1 is saved, always lands inside epoch 2
+    # however fast or slow the machine, and the resumed run ends after that epoch.
+    longer = tmp_path / "longer.txt"
+    longer.write_text("\n".join([TEXT] * (200_000 // len(TEXT) + 1)), encoding="utf-8")
+    command = [sys.executable, "-m", "helpers", "train", str(longer), "--minutes", "10"]
+    command += ["--epochs", "2", "--out", str(tmp_path / "m.keras"), "--run-dir", str(run)]
     proc = subprocess.Popen(
         command, env=ENV, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
@@ -116,7 +119,7 @@ def test_ctrl_c_keeps_the_last_epoch_and_the_same_command_resumes(corpus, tmp_pa
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     assert "Resuming" in resumed.stdout
     record = json.loads((tmp_path / "m.json").read_text())
-    assert record["finished"] and record["epochs"] == 4
+    assert record["finished"] and record["epochs"] == 2
 
 
 def test_command_line_refuses_bad_input_in_one_line(corpus, tmp_path):
