@@ -105,7 +105,15 @@ def test_ctrl_c_keeps_the_last_epoch_and_the_same_command_resumes(tmp_path):
     command = [sys.executable, "-m", "helpers", "train", str(longer), "--minutes", "10"]
     command += ["--epochs", "2", "--out", str(tmp_path / "m.keras"), "--run-dir", str(run)]
     proc = subprocess.Popen(
-        command, env=ENV, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        command,
+        env=ENV,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        # a job started in the background by a shell (as CI may be) inherits an ignored SIGINT;
+        # give the trainer the default a terminal gives it, so Ctrl+C is what it receives
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.monotonic() + 60
     while not (run / training.STATE_FILE).exists() and time.monotonic() < deadline:
