@@ -115,11 +115,13 @@ PROFILES: dict[str, Profile] = {
             "timing_repeats": 3,  # notebook 07: each speed measured this many times
             "efficient_exercise_batches": 3,
             # Notebook 09: training budgets in minutes (the chat user, each of two mixed corpora,
-            # your own file). Each leaves room for the learning checks on a runner twice as slow
-            # as the course's 2-core CPU: half of each budget already passes them there.
-            "chat_minutes": 0.1,
-            "mix_minutes": 0.1,
-            "file_minutes": 0.12,
+            # your own file). CI runs two suites at once on 2 cores, so a run gets a fraction of
+            # the CPU: a file budget of 0.12 min once missed the learning check there. Measured
+            # with three trainings and a busy loop sharing 2 cores, these budgets pass the checks
+            # with room to spare.
+            "chat_minutes": 0.15,
+            "mix_minutes": 0.15,
+            "file_minutes": 0.25,
         },
     ),
     # Enough on a 2-core CPU to see learning (validation below the unigram baseline) in minutes.
