@@ -45,7 +45,7 @@ COLAB_VENV = ROOT / ".venv-colab"
 COLAB_LOG = ROOT / "outputs" / "colab-suite.log"
 SANITIZE = ROOT / "tests" / "nbval_sanitize.cfg"
 CELL_TIMEOUT_S = 1800
-LINTED = ["helpers", "tests", "benchmarks", "tools"]
+LINTED = ["helpers", "tests", "benchmarks", "tools", "notebooks"]
 QUIET_TF = {"TF_CPP_MIN_LOG_LEVEL": "3"}
 """TensorFlow's C++ log level, set before it is imported: kernels inherit it."""
 
