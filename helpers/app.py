@@ -60,9 +60,11 @@ def find_models(search: tuple[Path | str, ...] | None = None) -> dict[str, Path]
 
     Returns:
         ``"shipped: <manifest name>"`` for each model in ``models/``, then
-        ``"yours: <path in its folder>"`` for each course checkpoint found; ``.keras`` files
-        that are not course checkpoints, and copies of the shipped models (the course's clone
-        in ``/kaggle/working`` holds them, for one), are skipped.
+        ``"yours: <path in its folder>"`` for each course checkpoint found, once (a file in a
+        folder searched twice, like ``/kaggle/working/runs`` inside ``/kaggle/working``, keeps
+        the name from the first, most specific folder); ``.keras`` files that are not course
+        checkpoints, and copies of the shipped models (the course's clone in
+        ``/kaggle/working`` holds them, for one), are skipped.
     """
     found: dict[str, Path] = {f"shipped: {name}": p for name, p in pretrained.available().items()}
     shipped = list(found.values())
@@ -73,6 +75,8 @@ def find_models(search: tuple[Path | str, ...] | None = None) -> dict[str, Path]
         if not root.is_dir():
             continue
         for file in sorted(root.rglob("*.keras")):
+            if file.resolve() in found.values():
+                continue  # already found in a folder searched before, which holds this one
             if any(filecmp.cmp(file, model, shallow=False) for model in shipped):
                 continue  # a shipped model, found again
             try:

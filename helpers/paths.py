@@ -3,7 +3,9 @@
 A notebook may be started from ``notebooks/``, from the repository root or from anywhere else;
 the paths here do not change with it. Runs (checkpoints and resumable training state) go where they
 survive a disconnect: Google Drive on Colab when it is mounted, ``/kaggle/working`` on Kaggle
-(saved with the notebook's output), and ``runs/`` at the repository root everywhere else.
+(saved with the notebook's output), and ``runs/`` at the repository root everywhere else, or the
+folder named by the environment variable ``ROBO_RUNS`` (for a larger disk, or to keep two test
+suites that run at once from sharing their runs).
 """
 
 from __future__ import annotations
@@ -42,6 +44,9 @@ COLAB_DRIVE = Path("/content/drive/MyDrive")
 DRIVE_FOLDER = "robo-nietzsche"
 """The course's folder inside Google Drive."""
 
+RUNS_ENV = "ROBO_RUNS"
+"""Environment variable naming the local runs folder (default: ``runs/`` in the repository)."""
+
 
 def detect_platform() -> str:
     """Return ``"colab"``, ``"kaggle"`` or ``"local"``."""
@@ -56,14 +61,21 @@ def runs_root() -> Path:
     """The folder that holds every run of the course on this machine.
 
     Google Drive on Colab when it is mounted (so a disconnected session can resume), Kaggle's
-    ``/kaggle/working`` on Kaggle, and ``runs/`` at the repository root otherwise.
+    ``/kaggle/working`` on Kaggle, and :func:`local_runs` otherwise.
     """
     platform = detect_platform()
     if platform == "colab" and COLAB_DRIVE.is_dir():
         return COLAB_DRIVE / DRIVE_FOLDER
     if platform == "kaggle":
         return KAGGLE_WORKING / "runs"
-    return REPO_ROOT / "runs"
+    return local_runs()
+
+
+def local_runs() -> Path:
+    """The runs folder beside the course: the folder ``ROBO_RUNS`` names when it is set, else
+    ``runs/`` at the repository root."""
+    named = os.environ.get(RUNS_ENV, "").strip()
+    return Path(named).expanduser().resolve() if named else REPO_ROOT / "runs"
 
 
 def run_dir(name: str) -> Path:
@@ -75,11 +87,11 @@ def run_dir(name: str) -> Path:
 
 def model_folders() -> list[Path]:
     """Every folder where the course or a learner may have saved models, most specific first:
-    the runs folder of this machine, then the other known places that exist (the repository's
-    ``runs/``, Drive, Kaggle's working folder)."""
+    the runs folder of this machine, then the other known places that exist (the local runs
+    folder, Drive, Kaggle's working folder)."""
     candidates = [
         runs_root(),
-        REPO_ROOT / "runs",
+        local_runs(),
         COLAB_DRIVE / DRIVE_FOLDER,
         KAGGLE_WORKING,
     ]

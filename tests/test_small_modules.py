@@ -152,6 +152,7 @@ def test_the_side_effect_test_would_catch_a_seed_at_import(tmp_path):
 
 def test_paths_are_anchored_at_the_repository_not_the_current_folder(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv(paths.RUNS_ENV, raising=False)
     for var in ("COLAB_RELEASE_TAG", "KAGGLE_KERNEL_RUN_TYPE"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setattr(paths, "KAGGLE_INPUT", tmp_path / "no-kaggle")
@@ -166,6 +167,22 @@ def test_paths_are_anchored_at_the_repository_not_the_current_folder(tmp_path, m
     assert paths.shown(paths.run_dir("nb06") / "state.keras") == "<runs>/nb06/state.keras"
     assert paths.shown(paths.REPO_ROOT / "models" / "x.keras") == "./models/x.keras"
     assert paths.shown(tmp_path / "x.keras") == str(tmp_path / "x.keras")
+
+
+def test_robo_runs_moves_the_local_runs_folder(tmp_path, monkeypatch):
+    for var in ("COLAB_RELEASE_TAG", "KAGGLE_KERNEL_RUN_TYPE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setattr(paths, "KAGGLE_INPUT", tmp_path / "no-kaggle")
+    monkeypatch.setattr(paths, "KAGGLE_WORKING", tmp_path / "no-working")
+    monkeypatch.setattr(paths, "COLAB_DRIVE", tmp_path / "no-drive")
+    monkeypatch.setenv(paths.RUNS_ENV, str(tmp_path / "elsewhere"))
+    assert paths.runs_root() == (tmp_path / "elsewhere").resolve()
+    assert paths.run_dir("notebook06") == (tmp_path / "elsewhere" / "notebook06").resolve()
+    (tmp_path / "elsewhere").mkdir()
+    # the repository's runs/ is not searched: the variable replaces it
+    assert paths.model_folders() == [(tmp_path / "elsewhere").resolve()]
+    monkeypatch.setenv(paths.RUNS_ENV, "")  # empty: the default
+    assert paths.runs_root() == paths.REPO_ROOT / "runs"
 
 
 def test_setup_seeds_numpy_and_keras():

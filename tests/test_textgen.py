@@ -310,3 +310,19 @@ def test_the_app_searches_drive_and_kaggle_working(trained, tmp_path, monkeypatc
     assert found["yours: runs/chat/model.keras"].is_relative_to(kaggle.resolve())
     shipped = {name for name in found if name.startswith("shipped: ")}
     assert shipped == {f"shipped: {name}" for name in pretrained.available()}
+
+
+def test_the_app_lists_a_kaggle_run_once(trained, tmp_path, monkeypatch):
+    # On Kaggle the runs folder /kaggle/working/runs lies inside /kaggle/working, and both are
+    # searched: the model must be offered once, under its name in the runs folder.
+    kaggle = tmp_path / "working"
+    (kaggle / "runs" / "chat").mkdir(parents=True)
+    shutil.copy(trained.path, kaggle / "runs" / "chat" / "model.keras")
+    monkeypatch.setattr(paths, "runs_root", lambda: kaggle / "runs")
+    monkeypatch.setattr(paths, "KAGGLE_WORKING", kaggle)
+    monkeypatch.setattr(paths, "KAGGLE_INPUT", tmp_path / "no-input")
+    monkeypatch.setenv(paths.RUNS_ENV, str(tmp_path / "no-local-runs"))
+    yours = {name: path for name, path in app.find_models().items() if name.startswith("yours: ")}
+    assert yours == {
+        "yours: chat/model.keras": (kaggle / "runs" / "chat" / "model.keras").resolve()
+    }

@@ -43,6 +43,9 @@ CONSTRAINTS = os.environ.get("ROBO_CONSTRAINTS")
 COLAB_VERSIONS = ROOT / "tools" / "colab-versions.txt"
 COLAB_VENV = ROOT / ".venv-colab"
 COLAB_LOG = ROOT / "outputs" / "colab-suite.log"
+COLAB_RUNS = ROOT / "outputs" / "colab-runs"
+"""The Colab suite's runs folder (``ROBO_RUNS``): it runs beside the main suite, whose notebooks
+train and resume the same runs in ``runs/``; sharing that folder mixed their checkpoints."""
 SANITIZE = ROOT / "tests" / "nbval_sanitize.cfg"
 CELL_TIMEOUT_S = 1800
 LINTED = ["helpers", "tests", "benchmarks", "tools", "notebooks"]
@@ -279,8 +282,9 @@ def colab_python() -> str:
 
 
 def colab_suite(python: Path, pytest_args: list[str]) -> int:
-    """Inside .venv-colab: unit tests (shipped models included) and the course notebooks."""
-    env = dict(os.environ, ROBO_PROFILE="ci", **QUIET_TF)
+    """Inside .venv-colab: unit tests (shipped models included) and the course notebooks, with
+    runs saved in a folder of their own (:data:`COLAB_RUNS`)."""
+    env = dict(os.environ, ROBO_PROFILE="ci", ROBO_RUNS=str(COLAB_RUNS), **QUIET_TF)
     _say(f"Colab's versions: {_versions(python)}")
     _say("unit tests (Colab's versions)")
     unit = _in_venv(python, "-m", "pytest", "tests", *pytest_args, env=env)
