@@ -117,7 +117,7 @@ PROFILES: dict[str, Profile] = {
             # Notebook 09: training budgets in minutes (the chat user, each of two mixed corpora,
             # your own file). CI runs two suites at once on 2 cores, so a run gets a fraction of
             # the CPU: with three trainings and a busy loop sharing 2 cores, a file budget of
-            # 0.12 min came within a few hundredths of a bit of failing its learning check, and
+            # 0.12 min came within about a tenth of a bit of failing its learning check, and
             # these budgets pass the checks with room to spare.
             "chat_minutes": 0.15,
             "mix_minutes": 0.15,
