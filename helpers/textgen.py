@@ -472,8 +472,11 @@ def plan(text: str, minutes: float, *, size: str = "auto", epochs: int | None = 
 class TimeBudget(keras.callbacks.Callback):
     """Stop training once ``seconds`` of training time are spent (checked after every batch).
 
-    The epoch that runs out of time ends early; Keras still validates it and calls the
-    ``on_epoch_end`` callbacks, so its state is saved like any other epoch's.
+    The clock of a call starts when its first batch ends: during that batch Keras builds
+    (traces and compiles) the training step, a one-off cost that on a slow or busy machine can
+    outlast a short budget and would leave nothing of it for training. The epoch that runs out
+    of time ends early; Keras still validates it and calls the ``on_epoch_end`` callbacks, so its
+    state is saved like any other epoch's.
 
     Args:
         seconds: The budget.
@@ -484,17 +487,20 @@ class TimeBudget(keras.callbacks.Callback):
         super().__init__()
         self.seconds, self.already_spent = float(seconds), float(already_spent)
         self.stopped = False
-        self.start = time.perf_counter()
+        self.start: float | None = None
 
     @property
     def spent(self) -> float:
-        """Seconds spent so far, earlier calls included."""
-        return self.already_spent + time.perf_counter() - self.start
+        """Seconds spent so far, earlier calls included (this call's from its first batch's end)."""
+        running = 0.0 if self.start is None else time.perf_counter() - self.start
+        return self.already_spent + running
 
     def on_train_begin(self, logs: dict | None = None) -> None:
-        self.start = time.perf_counter()
+        self.start = None
 
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        if self.start is None:
+            self.start = time.perf_counter()  # the first batch, which builds the step, is free
         if self.spent >= self.seconds:
             self.stopped = True
             self.model.stop_training = True
@@ -505,7 +511,8 @@ class CosineByTime(keras.callbacks.Callback):
 
     ``lr = floor + (peak - floor) * (1 + cos(pi * f)) / 2`` where ``f`` is the fraction spent, so
     the rate falls from ``peak`` to ``floor`` exactly when the budget runs out, however fast the
-    machine is. An optional warm-up raises it linearly from ``floor`` to ``peak`` first.
+    machine is. An optional warm-up raises it linearly from ``floor`` to ``peak`` first. Time is
+    counted as :class:`TimeBudget` counts it, from the end of the call's first batch.
 
     Args:
         peak: The highest learning rate.
@@ -526,7 +533,7 @@ class CosineByTime(keras.callbacks.Callback):
         super().__init__()
         self.peak, self.seconds, self.floor, self.warmup = peak, float(seconds), floor, warmup
         self.already_spent = float(already_spent)
-        self.start = time.perf_counter()
+        self.start: float | None = None
         self.rates: list[float] = []
 
     def rate(self, fraction: float) -> float:
@@ -538,12 +545,16 @@ class CosineByTime(keras.callbacks.Callback):
         return self.floor + (self.peak - self.floor) * 0.5 * (1 + math.cos(math.pi * done))
 
     def on_train_begin(self, logs: dict | None = None) -> None:
-        self.start = time.perf_counter()
+        self.start = None
 
     def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None:
-        spent = self.already_spent + time.perf_counter() - self.start
-        lr = self.rate(spent / self.seconds)
+        running = 0.0 if self.start is None else time.perf_counter() - self.start
+        lr = self.rate((self.already_spent + running) / self.seconds)
         self.model.optimizer.learning_rate.assign(lr)
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        if self.start is None:  # the clock starts after the first batch, as TimeBudget's does
+            self.start = time.perf_counter()
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         self.rates.append(float(self.model.optimizer.learning_rate.numpy()))

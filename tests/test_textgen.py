@@ -188,6 +188,44 @@ def test_time_budget_and_cosine_follow_the_fraction_spent():
     assert budget.model.stop_training and budget.stopped
 
 
+def test_a_slow_first_batch_does_not_eat_the_budget(monkeypatch):
+    # The first batch builds the training step; on a busy machine it can outlast a short budget.
+    # The clock starts when it ends, so the budget is left for training, at the full rate.
+    now = [0.0]
+    monkeypatch.setattr(textgen.time, "perf_counter", lambda: now[0])
+
+    class Optimizer:
+        class learning_rate:  # noqa: N801 (stands in for a Keras variable)
+            value = None
+
+            @classmethod
+            def assign(cls, value):
+                cls.value = value
+
+    class Model:
+        stop_training = False
+        optimizer = Optimizer
+
+    budget = textgen.TimeBudget(10)
+    cosine = textgen.CosineByTime(1e-2, seconds=10, warmup=0.1)
+    for callback in (budget, cosine):
+        callback.set_model(Model())
+        callback.on_train_begin()
+    cosine.on_train_batch_begin(0)
+    now[0] = 50.0  # the first batch took 50 s
+    for callback in (budget, cosine):
+        callback.on_train_batch_end(0)
+    assert not budget.model.stop_training and budget.spent == 0.0
+    now[0] = 51.0
+    cosine.on_train_batch_begin(1)  # 1 s of 10 spent: past the warm-up, near the peak
+    assert Optimizer.learning_rate.value == pytest.approx(cosine.rate(0.1))
+    budget.on_train_batch_end(1)
+    assert not budget.model.stop_training
+    now[0] = 60.0
+    budget.on_train_batch_end(2)
+    assert budget.model.stop_training and budget.spent == pytest.approx(10.0)
+
+
 # ----------------------------------------------------------------------------- bad input
 @pytest.mark.parametrize(
     ("content", "message"),
