@@ -937,10 +937,10 @@ def _resumed_within_the_budget(answer: Any) -> tuple[bool, str]:
     last_epoch = elapsed[-1] - (elapsed[-2] if len(elapsed) > 1 else 0.0)
     # Allowed beyond the budget: the epoch that ran out of it (it ends and is validated), and
     # the second call's first batch, which builds the training step and which no budget counts.
-    if 60 * used > 60 * budget + last_epoch + 10:
+    if 60 * used > 60 * budget + last_epoch + 30:
         return False, (
-            f"It used {used:.2f} of {budget:g} minutes, more than the budget and the epoch that "
-            "ran out of it: pass the same minutes again."
+            f"It used {used:.2f} of {budget:g} minutes, more than the budget, the epoch that ran "
+            "out of it and a first batch: pass the same minutes again."
         )
     return True, (
         "It resumed after the last saved epoch and kept the epochs already trained; the seconds "
