@@ -469,24 +469,15 @@ def plan(text: str, minutes: float, *, size: str = "auto", epochs: int | None = 
 
 
 # ----------------------------------------------------------------------------- callbacks
-class TimeBudget(keras.callbacks.Callback):
-    """Stop training once ``seconds`` of training time are spent (checked after every batch).
-
-    The clock of a call starts when its first batch ends: during that batch Keras builds
-    (traces and compiles) the training step, a one-off cost that on a slow or busy machine can
-    outlast a short budget and would leave nothing of it for training. The epoch that runs out
-    of time ends early; Keras still validates it and calls the ``on_epoch_end`` callbacks, so its
-    state is saved like any other epoch's.
-
-    Args:
-        seconds: The budget.
-        already_spent: Seconds spent by earlier calls of the same run (a resumed run).
-    """
+class _BudgetClock(keras.callbacks.Callback):
+    """The clock that :class:`TimeBudget` and :class:`CosineByTime` share: seconds spent on a
+    budget, earlier calls' included, with this call's counted from the end of its first batch
+    (during that batch Keras builds the training step, a one-off cost that on a slow or busy
+    machine can outlast a short budget and would leave nothing of it for training)."""
 
     def __init__(self, seconds: float, already_spent: float = 0.0):
         super().__init__()
         self.seconds, self.already_spent = float(seconds), float(already_spent)
-        self.stopped = False
         self.start: float | None = None
 
     @property
@@ -501,12 +492,32 @@ class TimeBudget(keras.callbacks.Callback):
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
         if self.start is None:
             self.start = time.perf_counter()  # the first batch, which builds the step, is free
+
+
+class TimeBudget(_BudgetClock):
+    """Stop training once ``seconds`` of training time are spent (checked after every batch).
+
+    The clock of a call starts when its first batch ends (see :class:`_BudgetClock`). The epoch
+    that runs out of time ends early; Keras still validates it and calls the ``on_epoch_end``
+    callbacks, so its state is saved like any other epoch's.
+
+    Args:
+        seconds: The budget.
+        already_spent: Seconds spent by earlier calls of the same run (a resumed run).
+    """
+
+    def __init__(self, seconds: float, already_spent: float = 0.0):
+        super().__init__(seconds, already_spent)
+        self.stopped = False
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        super().on_train_batch_end(batch, logs)
         if self.spent >= self.seconds:
             self.stopped = True
             self.model.stop_training = True
 
 
-class CosineByTime(keras.callbacks.Callback):
+class CosineByTime(_BudgetClock):
     """Set the learning rate before every batch from the fraction of the time budget spent.
 
     ``lr = floor + (peak - floor) * (1 + cos(pi * f)) / 2`` where ``f`` is the fraction spent, so
@@ -530,10 +541,8 @@ class CosineByTime(keras.callbacks.Callback):
         floor: float = 0.0,
         warmup: float = 0.0,
     ):
-        super().__init__()
-        self.peak, self.seconds, self.floor, self.warmup = peak, float(seconds), floor, warmup
-        self.already_spent = float(already_spent)
-        self.start: float | None = None
+        super().__init__(seconds, already_spent)
+        self.peak, self.floor, self.warmup = peak, floor, warmup
         self.rates: list[float] = []
 
     def rate(self, fraction: float) -> float:
@@ -544,17 +553,8 @@ class CosineByTime(keras.callbacks.Callback):
         done = (fraction - self.warmup) / (1 - self.warmup) if self.warmup < 1 else 1.0
         return self.floor + (self.peak - self.floor) * 0.5 * (1 + math.cos(math.pi * done))
 
-    def on_train_begin(self, logs: dict | None = None) -> None:
-        self.start = None
-
     def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None:
-        running = 0.0 if self.start is None else time.perf_counter() - self.start
-        lr = self.rate((self.already_spent + running) / self.seconds)
-        self.model.optimizer.learning_rate.assign(lr)
-
-    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
-        if self.start is None:  # the clock starts after the first batch, as TimeBudget's does
-            self.start = time.perf_counter()
+        self.model.optimizer.learning_rate.assign(self.rate(self.spent / self.seconds))
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         self.rates.append(float(self.model.optimizer.learning_rate.numpy()))
